@@ -1,0 +1,47 @@
+# people_ml: `make build` sets up and builds the warehouse on the default data;
+# `make test` sets up and runs every test (lint, dbt, pytest).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+export PEOPLE_ML_HOME := $(CURDIR)
+export DBT_PROFILES_DIR := $(CURDIR)
+export DO_NOT_TRACK := 1
+
+.PHONY: setup data build docs lint test test-fast clean-state help
+
+help:
+	@echo "make build  - set up, generate the default HRIS extract if missing, dbt build"
+	@echo "make test   - set up and run every test: lint, dbt build on test data, pytest"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet \
+		--only-binary=dbt-core-experimental-parser \
+		--constraint constraints.txt --editable '.[dev]'
+	touch $@
+
+data: setup
+	@test -f data/raw/hris/_manifest.json || $(BIN)/people-ml generate
+
+build: data
+	$(BIN)/dbt build
+
+docs: build
+	$(BIN)/dbt docs generate
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models tests analyses
+
+test: lint
+	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not dbt"

@@ -1,0 +1,18 @@
+{#
+    Fails with the rows whose `column_name` lies outside [min_value, max_value]
+    (either bound optional). Nulls pass: pair with not_null where needed.
+#}
+{% test accepted_range(model, column_name, min_value=none, max_value=none) %}
+
+select *
+from {{ model }}
+where
+    false
+    {% if min_value is not none %}
+        or {{ column_name }} < {{ min_value }}
+    {% endif %}
+    {% if max_value is not none %}
+        or {{ column_name }} > {{ max_value }}
+    {% endif %}
+
+{% endtest %}
