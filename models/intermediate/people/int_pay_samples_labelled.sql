@@ -1,0 +1,70 @@
+-- The expected-pay training frame (input contract: entity, sample date,
+-- target). One row per active employee per sample date. The target is the
+-- annual FTE base salary at the sample date: known for past sample dates
+-- ('labelled'); at the as-of date ('current') it is left null so the model
+-- predicts it, and the actual salary is kept beside it in
+-- actual_base_salary (never a feature) for predicted-against-actual pay.
+with
+
+snapshots as (
+
+    select * from {{ ref('int_employees_snapshotted_monthly') }}
+
+),
+
+as_of as (
+
+    select max(snapshot_date) as as_of_date from snapshots
+
+),
+
+samples as (
+
+    select
+        snapshots.*,
+        case
+            when snapshots.snapshot_date = as_of.as_of_date then 'current'
+            else 'labelled'
+        end as sample_period
+
+    from snapshots
+    cross join as_of
+    where
+        datediff('month', snapshots.snapshot_date, as_of.as_of_date)
+        % {{ var('sample_interval_months') }} = 0
+
+),
+
+final as (
+
+    select
+        worker_id || '-' || strftime(snapshot_date, '%Y%m') as pay_sample_id,
+        worker_id,
+        org_unit_id,
+        sample_period,
+        job_family,
+        division_name,
+        department_name,
+        region,
+        gender,
+        ethnicity_group,
+        job_level,
+        fte,
+        age_years,
+        tenure_months,
+        months_since_promotion,
+        last_rating,
+        direct_report_count,
+        base_salary as actual_base_salary,
+        case
+            when sample_period = 'labelled' then base_salary
+        end as base_salary,
+        is_remote,
+        is_people_manager,
+        snapshot_date as sample_date
+
+    from samples
+
+)
+
+select * from final

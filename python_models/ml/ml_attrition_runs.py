@@ -1,0 +1,16 @@
+"""Runs of the `attrition` ML model: train with AutoML, or score when frozen."""
+
+from people_ml.runs import execute_run, previous_runs
+
+
+def model(dbt, session):
+    frame = dbt.ref("int_attrition_samples_labelled").df()
+    decisions = dbt.ref("run_status").df()
+    return execute_run(
+        spec_config=dbt.config.get("ml_model"),
+        frame=frame,
+        decisions=decisions,
+        runs=previous_runs(session, dbt.this, dbt.is_incremental),
+        session=session,
+        model_name="ml_attrition_runs",
+    )

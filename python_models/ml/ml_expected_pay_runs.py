@@ -1,0 +1,17 @@
+"""Runs of the `expected_pay` ML model: what each person's pay would be
+expected to be from their job, level, tenure and performance alone."""
+
+from people_ml.runs import execute_run, previous_runs
+
+
+def model(dbt, session):
+    frame = dbt.ref("int_pay_samples_labelled").df()
+    decisions = dbt.ref("run_status").df()
+    return execute_run(
+        spec_config=dbt.config.get("ml_model"),
+        frame=frame,
+        decisions=decisions,
+        runs=previous_runs(session, dbt.this, dbt.is_incremental),
+        session=session,
+        model_name="ml_expected_pay_runs",
+    )

@@ -1,0 +1,129 @@
+"""One ML run inside a dbt Python model: train or score, record, store.
+
+The dbt Python model stays a few lines: it reads its feature model and the
+decision log and calls :func:`execute_run`. This module decides the mode
+(a frozen model scores, otherwise AutoML trains), runs the library, writes the
+run's outputs to the append-only ``ml_store`` tables and returns the run record,
+which dbt appends to the model's run table. The run record is written last:
+it is the commit marker, so outputs of a run that failed midway are never read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from people_ml.decisions import frozen_run_id
+from people_ml.ml import MLModelSpec, RunOutputs, score, train
+
+STORE_SCHEMA = "ml_store"
+STORE_TABLES = ("predictions", "shap_values", "metrics", "feature_profiles", "warnings")
+
+
+class RunError(RuntimeError):
+    """A run that cannot go ahead, with what to do about it."""
+
+
+def artifact_dir() -> Path:
+    """Folder of the content-addressed model pickles, anchored to the project."""
+    default = Path(os.environ.get("PEOPLE_ML_HOME", ".")) / "artifacts" / "models"
+    return Path(os.environ.get("PEOPLE_ML_ARTIFACT_DIR", default)).resolve()
+
+
+def invocation_id() -> str:
+    """The dbt invocation id of the build this run belongs to."""
+    try:
+        from dbt_common.invocation import get_invocation_id
+    except ImportError:  # outside dbt, e.g. a notebook
+        return "manual"
+    return str(get_invocation_id())
+
+
+def previous_runs(session: Any, this: Any, is_incremental: bool) -> pd.DataFrame:
+    """The model's earlier run records (empty on its first build)."""
+    if not is_incremental:
+        return pd.DataFrame(columns=["run_id", "run_number"])
+    return session.execute(f"select * from {this}").df()
+
+
+def execute_run(
+    *,
+    spec_config: dict[str, Any],
+    frame: pd.DataFrame,
+    decisions: pd.DataFrame,
+    runs: pd.DataFrame,
+    session: Any,
+    model_name: str,
+) -> pd.DataFrame:
+    """Train or score one ML model and store the run's outputs.
+
+    Parameters
+    ----------
+    spec_config
+        The ML model spec from the Python model's config (``ml_model``).
+    frame
+        The feature model: entity id, sample date, target, features.
+    decisions
+        The run_status decision log.
+    runs
+        The model's earlier run records.
+    session
+        The DuckDB connection dbt runs the model in.
+    model_name
+        The dbt model's name, recorded with the run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The one-row run record that dbt appends to the model's run table.
+    """
+    spec = MLModelSpec.from_config(spec_config)
+    run_ids = runs["run_id"].astype(str).tolist()
+    frozen = frozen_run_id(decisions, run_ids)
+    run_id = uuid.uuid4().hex
+    store = artifact_dir()
+    if frozen is None:
+        outputs = train(frame, spec, artifact_dir=store, run_id=run_id)
+    else:
+        frozen_record = runs.loc[runs["run_id"].astype(str) == frozen].iloc[0]
+        outputs = score(
+            frame,
+            spec,
+            artifact_dir=store,
+            run_id=run_id,
+            frozen_run_id=frozen,
+            artifact_sha256=str(frozen_record["artifact_sha256"]),
+            artifact_path=store / str(frozen_record["artifact_path"]),
+        )
+    write_outputs(session, outputs)
+    previous = pd.to_numeric(runs.get("run_number"), errors="coerce")
+    run_number = 1 if previous is None or previous.dropna().empty else int(previous.max()) + 1
+    record = outputs.run.copy()
+    record.insert(1, "run_number", run_number)
+    record["dbt_model"] = model_name
+    record["invocation_id"] = invocation_id()
+    record["spec"] = json.dumps(spec_config, sort_keys=True, default=str)
+    record["created_at"] = pd.Timestamp(dt.datetime.now(dt.UTC)).tz_localize(None)
+    return record
+
+
+def write_outputs(session: Any, outputs: RunOutputs) -> None:
+    """Append a run's outputs to the ``ml_store`` tables, by column name."""
+    for table in STORE_TABLES:
+        frame = getattr(outputs, table)
+        if frame.empty:
+            continue
+        view = f"_people_ml_{table}"
+        session.register(view, frame)
+        try:
+            session.execute(
+                f"insert into {STORE_SCHEMA}.{table} by name select * from {view}"
+            )
+        finally:
+            session.unregister(view)

@@ -1,0 +1,140 @@
+"""Shared fixtures: throw-away copies of the dbt project that run real dbt."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ITEMS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "python_models",
+    "macros",
+    "seeds",
+    "tests",
+    "analyses",
+)
+# Small enough for a fast build, long enough for labelled and current periods.
+SMALL_EXTRACT = {"employees": 400, "months": 30, "seed": 7}
+
+
+@dataclass
+class DbtResult:
+    """What a dbt command returned and printed."""
+
+    returncode: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass
+class Project:
+    """A copy of the people_ml project in a temporary folder."""
+
+    root: Path
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "data" / "raw" / "hris"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "people_ml.duckdb"
+
+    @property
+    def artifact_dir(self) -> Path:
+        return self.root / "artifacts" / "models"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("PEOPLE_ML_", "DBT_"))
+        }
+        env.update(
+            DO_NOT_TRACK="1",
+            PEOPLE_ML_HOME=str(self.root),
+            DBT_PROFILES_DIR=str(self.root),
+        )
+        return env
+
+    def dbt(self, *args: str) -> DbtResult:
+        """Run real dbt in the project; never raises on a dbt failure."""
+        completed = subprocess.run(
+            [sys.executable, "-m", "dbt.cli.main", *args],
+            cwd=self.root,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return DbtResult(completed.returncode, completed.stdout + completed.stderr)
+
+    def people_ml(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the people-ml command in the project."""
+        return subprocess.run(
+            [sys.executable, "-m", "people_ml.cli", *args],
+            cwd=self.root,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def query(self, sql: str) -> list[tuple]:
+        """Read the warehouse (opened read-only, closed at once)."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    def generate(self, **overrides: int) -> None:
+        from people_ml.synthetic import generate
+
+        generate(self.raw_dir, **{**SMALL_EXTRACT, **overrides})
+
+
+def copy_project(destination: Path) -> Project:
+    """Copy the dbt project (not its state) into ``destination``."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for item in PROJECT_ITEMS:
+        source = REPO_ROOT / item
+        if source.is_dir():
+            shutil.copytree(
+                source,
+                destination / item,
+                ignore=shutil.ignore_patterns("__pycache__", "python"),
+            )
+        elif source.exists():
+            shutil.copy2(source, destination / item)
+    (destination / "warehouse").mkdir(exist_ok=True)
+    return Project(destination)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A fresh project copy with a small synthetic extract (not yet built)."""
+    project = copy_project(tmp_path / "people_ml")
+    project.generate()
+    return project
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+    """A project copy built once with `dbt build` on a small extract."""
+    project = copy_project(tmp_path_factory.mktemp("built") / "people_ml")
+    project.generate()
+    result = project.dbt("build")
+    assert result.ok, result.output[-5000:]
+    yield project

@@ -1,0 +1,152 @@
+"""End-to-end: real dbt on a real DuckDB file over a synthetic HRIS extract."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from conftest import Project
+
+pytestmark = pytest.mark.dbt
+
+
+def test_build_passes_and_snapshot_covers_every_month(built_project: Project) -> None:
+    months, first, last = built_project.query(
+        "select count(distinct snapshot_date), min(snapshot_date), max(snapshot_date)"
+        " from intermediate.int_employees_snapshotted_monthly"
+    )[0]
+    assert months == 30
+    assert last == dt.date(2026, 4, 30)  # 30 months from 2023-11-01
+    assert first == dt.date(2023, 11, 30)
+
+
+def test_snapshot_headcount_matches_active_spells(built_project: Project) -> None:
+    # Recount the as-of headcount straight from the staging tables.
+    expected = built_project.query(
+        """
+        with starts as (
+            select worker_id, effective_date as start_date,
+                lead(effective_date) over (
+                    partition by worker_id order by effective_date
+                ) as next_start
+            from staging.stg_hris__job_history where is_spell_start
+        )
+        select count(*) from starts
+        where start_date <= date '2026-04-30'
+          and not exists (
+            select 1 from staging.stg_hris__terminations as t
+            where t.worker_id = starts.worker_id
+              and t.termination_date >= starts.start_date
+              and t.termination_date <= date '2026-04-30'
+              and (starts.next_start is null or t.termination_date < starts.next_start)
+          )
+        """
+    )[0][0]
+    actual = built_project.query(
+        "select count(*) from intermediate.int_employees_snapshotted_monthly"
+        " where snapshot_date = date '2026-04-30'"
+    )[0][0]
+    assert actual == expected > 300
+
+
+def test_attrition_frame_follows_the_input_contract(built_project: Project) -> None:
+    rows = built_project.query(
+        """
+        select sample_period, min(sample_date), max(sample_date),
+            count(*), count(has_voluntary_exit_in_horizon),
+            avg(has_voluntary_exit_in_horizon::int)
+        from intermediate.int_attrition_samples_labelled group by 1 order by 1
+        """
+    )
+    by_period = {row[0]: row[1:] for row in rows}
+    assert set(by_period) == {"current", "labelled"}
+    current_min, current_max, _, current_labelled, _ = by_period["current"]
+    assert current_min == current_max == dt.date(2026, 4, 30)
+    assert current_labelled == 0
+    _, labelled_max, n_labelled, n_with_target, positive_rate = by_period["labelled"]
+    # The outcome window (12 months) must have closed by the as-of date.
+    assert labelled_max == dt.date(2025, 4, 30)
+    assert n_with_target == n_labelled
+    assert 0.03 < positive_rate < 0.35
+
+
+def test_features_have_no_nulls_where_the_model_needs_them(
+    built_project: Project,
+) -> None:
+    nulls = built_project.query(
+        """
+        select count(*) filter (where compa_ratio is null),
+            count(*) filter (where job_level is null),
+            count(*) filter (where tenure_months is null)
+        from intermediate.int_attrition_samples_labelled
+        """
+    )[0]
+    assert nulls == (0, 0, 0)
+
+
+def test_docs_generate(built_project: Project) -> None:
+    result = built_project.dbt("docs", "generate")
+    assert result.ok, result.output[-3000:]
+    assert (built_project.root / "target" / "catalog.json").is_file()
+
+
+def _rewrite(project: Project, table: str, select_sql: str) -> None:
+    """Replace a raw extract file by the result of a query over it."""
+    path = project.raw_dir / f"{table}.parquet"
+    tmp = path.with_suffix(".tmp.parquet")
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy ({select_sql.format(src=f"read_parquet('{path}')")}) "
+            f"to '{tmp}' (format parquet)"
+        )
+    tmp.replace(path)
+
+
+BAD_EXTRACTS = {
+    "duplicate key": (
+        "workers",
+        "select * from {src} union all (select * from {src} limit 1)",
+        "unique_stg_hris__workers_worker_id",
+    ),
+    "null id": (
+        "job_history",
+        "select * replace (case when job_history_id = (select min(job_history_id)"
+        " from {src}) then null else worker_id end as worker_id) from {src}",
+        "not_null_stg_hris__job_history_worker_id",
+    ),
+    "unknown category": (
+        "terminations",
+        "select * replace (case when termination_id = (select min(termination_id)"
+        " from {src}) then 'layoff' else termination_type end"
+        " as termination_type) from {src}",
+        "accepted_values_stg_hris__terminations_termination_type",
+    ),
+    "termination before hire": (
+        "terminations",
+        "select * replace (case when termination_id = (select min(termination_id)"
+        " from {src}) then date '1990-01-01' else termination_date end"
+        " as termination_date) from {src}",
+        "assert_stg_hris__terminations_not_before_hire",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_EXTRACTS))
+def test_bad_extract_fails_at_staging_naming_table_and_rule(
+    project: Project, case: str
+) -> None:
+    table, select_sql, failing_test = BAD_EXTRACTS[case]
+    _rewrite(project, table, select_sql)
+    result = project.dbt("build", "--select", "staging+", "--exclude", "tag:ml_model")
+    assert not result.ok
+    assert f"Failure in test {failing_test}" in result.output
+    # Nothing downstream of the failed staging model was built from bad data.
+    assert "int_attrition_samples_labelled" not in _built_relations(project)
+
+
+def _built_relations(project: Project) -> set[str]:
+    if not project.warehouse.exists():
+        return set()
+    return {row[0] for row in project.query("select table_name from information_schema.tables")}
