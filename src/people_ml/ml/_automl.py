@@ -1,0 +1,420 @@
+"""AutoML core: grouped cross-validated search, calibration, threshold, refit."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
+from sklearn.pipeline import Pipeline
+
+from ._calibration import choose_calibration
+from ._candidates import Candidate, build_preprocessor, get_candidates
+from ._exceptions import DataError, RunWarning
+from ._features import coerce_features, make_schema
+from ._metrics import choose_threshold, evaluate, minority_class, selection_score
+from ._model import FittedModel
+from ._profile import profile_features
+from ._spec import (
+    ALGORITHMS,
+    CLASSIFICATION_METRICS,
+    DEFAULT_METRICS,
+    REGRESSION_METRICS,
+)
+from ._target import encode_target
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["AutoMLResult", "CandidateResult", "fit_automl"]
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    """Cross-validation result of one algorithm setting.
+
+    Attributes
+    ----------
+    algorithm : str
+    params : dict
+    cv_score : float
+        Mean over folds of the selection metric (higher is better).
+    cv_score_std : float
+    fold_scores : tuple of float
+    selected : bool
+    """
+
+    algorithm: str
+    params: dict[str, Any]
+    cv_score: float
+    cv_score_std: float
+    fold_scores: tuple[float, ...]
+    selected: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly mapping."""
+        return {
+            "algorithm": self.algorithm,
+            "params": self.params,
+            "cv_score": self.cv_score,
+            "cv_score_std": self.cv_score_std,
+            "fold_scores": list(self.fold_scores),
+            "selected": self.selected,
+        }
+
+
+@dataclass(frozen=True)
+class AutoMLResult:
+    """Everything :func:`fit_automl` decided and fitted.
+
+    Attributes
+    ----------
+    model : FittedModel
+        The refit winner with calibrator and threshold.
+    profile : pandas.DataFrame
+        Feature profile (see :func:`profile_features`).
+    candidates : tuple of CandidateResult
+        Every setting tried, in search order.
+    selection_metric : str
+    cv_score : float
+        The winner's mean CV score.
+    cv_metrics : pandas.DataFrame
+        Long metrics of the winner's out-of-fold predictions (columns
+        ``metric``, ``class_label``, ``value``), plus the selection score and
+        calibration comparison.
+    oof_prediction : ndarray
+        The winner's out-of-fold predictions (calibrated probabilities for
+        classification), from which the threshold was chosen.
+    fold_ids : ndarray
+        CV fold of each training row.
+    warnings : tuple of RunWarning
+        Decisions and problems worth recording.
+    """
+
+    model: FittedModel
+    profile: pd.DataFrame
+    candidates: tuple[CandidateResult, ...]
+    selection_metric: str
+    cv_score: float
+    cv_metrics: pd.DataFrame
+    oof_prediction: np.ndarray
+    fold_ids: np.ndarray
+    warnings: tuple[RunWarning, ...]
+
+
+def _fold_ids(
+    y: np.ndarray,
+    groups: np.ndarray | None,
+    *,
+    classification: bool,
+    n_splits: int,
+    random_state: int,
+) -> np.ndarray:
+    n_units = len(np.unique(groups)) if groups is not None else len(y)
+    if n_units < n_splits:
+        raise DataError(
+            f"cv_folds={n_splits} needs at least {n_splits} "
+            f"{'entities' if groups is not None else 'rows'} in training; "
+            f"got {n_units}."
+        )
+    if classification:
+        counts = np.bincount(y, minlength=2)
+        if counts.min() < n_splits:
+            raise DataError(
+                f"the rarer class has {counts.min()} training row(s), fewer than "
+                f"cv_folds={n_splits}; add history or lower cv_folds."
+            )
+        if groups is None:
+            splitter = StratifiedKFold(
+                n_splits, shuffle=True, random_state=random_state
+            )
+        else:
+            splitter = StratifiedGroupKFold(
+                n_splits, shuffle=True, random_state=random_state
+            )
+    elif groups is None:
+        splitter = KFold(n_splits, shuffle=True, random_state=random_state)
+    else:
+        splitter = GroupKFold(n_splits, shuffle=True, random_state=random_state)
+    fold = np.full(len(y), -1)
+    for k, (_, val) in enumerate(splitter.split(np.zeros(len(y)), y, groups)):
+        fold[val] = k
+    if classification:
+        for k in range(n_splits):
+            inside = fold == k
+            if len(np.unique(y[inside])) < 2 or len(np.unique(y[~inside])) < 2:
+                raise DataError(
+                    f"CV fold {k} lacks a class (too few positive entities for "
+                    f"cv_folds={n_splits}); lower cv_folds or add history."
+                )
+    return fold
+
+
+def _output(estimator: Any, Xt: np.ndarray, classification: bool) -> np.ndarray:
+    if classification:
+        return np.asarray(estimator.decision_function(Xt), dtype=float)
+    return np.asarray(estimator.predict(Xt), dtype=float)
+
+
+def _class_balance(params: dict[str, Any], y: np.ndarray) -> str:
+    weight = params.get("class_weight")
+    return (
+        f"class_weight={weight or 'None'} (searched: None | balanced); positive "
+        f"share {y.mean():.1%} in training; threshold maximises out-of-fold "
+        f"class-{minority_class(y)} F1; no resampling"
+    )
+
+
+def fit_automl(
+    X: pd.DataFrame,
+    y: pd.Series | np.ndarray,
+    *,
+    problem_type: str = "binary_classification",
+    metric: str | None = None,
+    groups: pd.Series | np.ndarray | None = None,
+    sample_dates: pd.Series | np.ndarray | None = None,
+    cv_folds: int = 3,
+    candidates: Sequence[str] | None = None,
+    search_iterations: int | None = None,
+    random_state: int = 0,
+    features: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    keep_columns: Sequence[str] = (),
+) -> AutoMLResult:
+    """Profile features, tune candidates by grouped CV and refit the best one.
+
+    Everything is learned from ``X``/``y`` only, so calling this inside an outer
+    cross-validation fold is leak-free: EDA drops, preprocessing, tuning,
+    calibration and the threshold all come from the rows given.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Candidate feature columns (no target).
+    y : array-like
+        Target: 0/1, bool or yes/no strings (classification), numbers
+        (regression). No nulls.
+    problem_type : {'binary_classification', 'regression'}
+    metric : str or None
+        Selection metric (see :class:`MLModelSpec`); None picks the default.
+    groups : array-like or None
+        Entity id per row; folds never split an entity.
+    sample_dates : array-like or None
+        Sample date per row; needed to use date features (as days before it).
+    cv_folds : int, default=3
+    candidates : sequence of str or None
+        Algorithms to try; None means all for the problem type.
+    search_iterations : int or None
+        Maximum settings per algorithm; None uses each algorithm's default.
+    random_state : int, default=0
+    features, exclude, keep_columns
+        As in :class:`MLModelSpec`.
+
+    Returns
+    -------
+    AutoMLResult
+
+    Raises
+    ------
+    DataError
+        Bad target values, no usable feature, too few rows or entities for the
+        folds.
+    """
+    classification = problem_type == "binary_classification"
+    metric = DEFAULT_METRICS[problem_type] if metric is None else metric
+    allowed = CLASSIFICATION_METRICS if classification else REGRESSION_METRICS
+    if metric not in allowed:
+        raise DataError(f"metric {metric!r} not allowed for {problem_type}: {allowed}")
+    names = list(ALGORITHMS[problem_type] if candidates is None else candidates)
+    cands: list[Candidate] = get_candidates(problem_type, names)
+    X = X.reset_index(drop=True)
+    y_series = y.reset_index(drop=True) if isinstance(y, pd.Series) else pd.Series(y)
+    y_enc = encode_target(y_series, problem_type)
+    if len(y_enc) != len(X):
+        raise DataError(f"X has {len(X)} rows but y has {len(y_enc)}")
+    groups_arr = None if groups is None else np.asarray(groups)
+    notes: list[RunWarning] = []
+
+    profile = profile_features(
+        X,
+        y_enc,
+        problem_type=problem_type,
+        features=features,
+        exclude=exclude,
+        keep_columns=keep_columns,
+        groups=groups_arr,
+        has_sample_dates=sample_dates is not None,
+    )
+    for row in profile.itertuples():
+        if row.is_leakage_suspect and row.status == "dropped":
+            notes.append(
+                RunWarning("warning", "leakage_suspect", f"{row.feature}: {row.reason}")
+            )
+        elif row.status == "dropped" and not row.reason.startswith(
+            ("excluded by spec", "kept for analysis", "not listed")
+        ):
+            notes.append(
+                RunWarning("info", "feature_dropped", f"{row.feature}: {row.reason}")
+            )
+    used = profile[profile["status"].isin(["selected", "processed"])]
+    if used.empty:
+        raise DataError(
+            "no usable feature: every candidate column was dropped by the profile "
+            "(see feature_profiles for the reasons)."
+        )
+    schema = make_schema(X, used["feature"].tolist(), used["detected_type"].tolist())
+    dates = None if sample_dates is None else pd.Series(np.asarray(sample_dates))
+    Xc = coerce_features(X, schema, dates)
+
+    fold = _fold_ids(
+        y_enc.astype(int) if classification else y_enc,
+        groups_arr,
+        classification=classification,
+        n_splits=cv_folds,
+        random_state=random_state,
+    )
+    n = len(X)
+    folds = []
+    for k in range(cv_folds):
+        tr, va = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        pre = build_preprocessor(schema, n)
+        Xt_tr = np.asarray(pre.fit_transform(Xc.iloc[tr]), dtype=float)
+        Xt_va = np.asarray(pre.transform(Xc.iloc[va]), dtype=float)
+        folds.append((tr, va, Xt_tr, Xt_va))
+
+    results: list[CandidateResult] = []
+    oof_by_result: list[np.ndarray] = []
+    n_convergence = 0
+    for cand in cands:
+        for params in cand.settings(search_iterations, random_state):
+            oof = np.full(n, np.nan)
+            scores = []
+            for tr, va, Xt_tr, Xt_va in folds:
+                est = cand.make(params, random_state)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", ConvergenceWarning)
+                    est.fit(Xt_tr, y_enc[tr])
+                n_convergence += sum(
+                    issubclass(w.category, ConvergenceWarning) for w in caught
+                )
+                oof[va] = _output(est, Xt_va, classification)
+                scores.append(selection_score(metric, y_enc[va], oof[va]))
+            score = float(np.mean(scores))
+            results.append(
+                CandidateResult(
+                    cand.name,
+                    dict(params),
+                    score if math.isfinite(score) else -math.inf,
+                    float(np.std(scores)),
+                    tuple(float(s) for s in scores),
+                )
+            )
+            oof_by_result.append(oof)
+    if n_convergence:
+        notes.append(
+            RunWarning(
+                "warning",
+                "convergence",
+                f"{n_convergence} CV fit(s) did not converge (ConvergenceWarning).",
+            )
+        )
+    best_i = int(np.argmax([r.cv_score for r in results]))
+    results[best_i] = CandidateResult(**{**results[best_i].__dict__, "selected": True})
+    best = results[best_i]
+    cand = next(c for c in cands if c.name == best.algorithm)
+    oof = oof_by_result[best_i]
+    per_algo = {
+        c.name: max(r.cv_score for r in results if r.algorithm == c.name) for c in cands
+    }
+    notes.append(
+        RunWarning(
+            "info",
+            "model_selected",
+            f"{best.algorithm} {best.params} selected by {metric}: CV "
+            f"{best.cv_score:.4f} ± {best.cv_score_std:.4f}; best per algorithm: "
+            + ", ".join(f"{name} {score:.4f}" for name, score in per_algo.items()),
+        )
+    )
+
+    pipeline = Pipeline(
+        [
+            ("preprocess", build_preprocessor(schema, n)),
+            ("model", cand.make(best.params, random_state)),
+        ]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipeline.fit(Xc, y_enc)
+    model = FittedModel(
+        problem_type=problem_type,
+        algorithm=best.algorithm,
+        family=cand.family,
+        hyperparameters=dict(best.params),
+        pipeline=pipeline,
+        schema=schema,
+    )
+    if cand.family == "linear":
+        Xt = np.asarray(pipeline.named_steps["preprocess"].transform(Xc), dtype=float)
+        model.background_mean = Xt.mean(axis=0)
+        model.background_cov = np.atleast_2d(np.cov(Xt, rowvar=False))
+
+    extra: list[tuple[str, str | None, float]] = [
+        ("selection_score_mean", None, best.cv_score),
+        ("selection_score_std", None, best.cv_score_std),
+        ("n_candidates", None, float(len(results))),
+    ]
+    if classification:
+        decision = choose_calibration(oof, y_enc, fold)
+        model.calibration = decision.method
+        model.calibrator = decision.calibrator
+        prob = (
+            expit(oof)
+            if decision.calibrator is None
+            else decision.calibrator.predict_proba(oof)
+        )
+        model.minority_class = minority_class(y_enc)
+        model.threshold = choose_threshold(y_enc, prob)
+        model.class_balance = _class_balance(best.params, y_enc)
+        notes.append(RunWarning("info", "calibration", decision.reason))
+        notes.append(
+            RunWarning(
+                "info",
+                "threshold",
+                f"decision threshold {model.threshold:.4f} maximises class-"
+                f"{model.minority_class} F1 on out-of-fold training predictions.",
+            )
+        )
+        extra += [(f"brier_{m}", None, v) for m, v in decision.brier.items()]
+        extra += [(f"log_loss_{m}", None, v) for m, v in decision.log_loss.items()]
+        cv_metrics = evaluate(
+            y_enc, prob, problem_type=problem_type, threshold=model.threshold
+        )
+        oof_pred = prob
+    else:
+        cv_metrics = evaluate(y_enc, oof, problem_type=problem_type)
+        oof_pred = oof
+    extra_frame = pd.DataFrame(extra, columns=["metric", "class_label", "value"])
+    extra_frame["class_label"] = extra_frame["class_label"].astype("string")
+    cv_metrics = pd.concat([cv_metrics, extra_frame], ignore_index=True)
+    return AutoMLResult(
+        model=model,
+        profile=profile,
+        candidates=tuple(results),
+        selection_metric=metric,
+        cv_score=best.cv_score,
+        cv_metrics=cv_metrics,
+        oof_prediction=oof_pred,
+        fold_ids=fold,
+        warnings=tuple(notes),
+    )

@@ -1,0 +1,266 @@
+"""Feature type detection, the persisted feature schema and input coercion."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ._exceptions import DataError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["FeatureSchema", "coerce_features", "detect_type"]
+
+_TRUE = frozenset({"yes", "y", "true", "t"})
+_FALSE = frozenset({"no", "n", "false", "f"})
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T].*)?$")
+_ID_NAME = re.compile(r"(^id$|_id$|^id_|uuid|guid|number$|_key$|^key$)", re.IGNORECASE)
+#: Value used for a missing categorical level before one-hot encoding.
+MISSING_LEVEL = "(missing)"
+
+
+@dataclass(frozen=True)
+class FeatureSchema:
+    """What the fitted pipeline expects of one original feature.
+
+    Attributes
+    ----------
+    name : str
+        Column name in the input frame.
+    kind : {'numeric', 'boolean', 'categorical', 'date'}
+        How the column is coerced before the pipeline (dates become days before
+        the sample date).
+    source_dtype : str
+        The pandas dtype seen at training.
+    categories : tuple of str or None
+        Levels seen at training (categorical only).
+    """
+
+    name: str
+    kind: str
+    source_dtype: str
+    categories: tuple[str, ...] | None = None
+
+
+def _is_text(s: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s)
+
+
+def _boolean_text(values: pd.Series) -> bool:
+    lowered = set(values.astype(str).str.strip().str.lower())
+    return len(lowered) == 2 and (
+        lowered <= _TRUE | _FALSE and bool(lowered & _TRUE) and bool(lowered & _FALSE)
+    )
+
+
+def detect_type(
+    s: pd.Series, *, groups: pd.Series | np.ndarray | None = None
+) -> tuple[str, str]:
+    """Detect a column's type for profiling.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        The column.
+    groups : array-like or None
+        Entity ids aligned with ``s``; a column that is one distinct value per
+        entity and unique across entities is identifier-like.
+
+    Returns
+    -------
+    (detected_type, note) : tuple of str
+        ``detected_type`` is one of numeric, categorical, boolean, date,
+        identifier; ``note`` explains identifier detection (else '').
+    """
+    values = s.dropna()
+    n = len(values)
+    if pd.api.types.is_bool_dtype(s):
+        return "boolean", ""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "date", ""
+    if pd.api.types.is_numeric_dtype(s):
+        uniq = np.unique(values.to_numpy(dtype=float)) if n else np.array([])
+        if len(uniq) == 2 and set(uniq) <= {0.0, 1.0}:
+            return "boolean", ""
+        if n >= 20 and len(uniq) == n and np.all(np.mod(uniq, 1) == 0):
+            span = uniq.max() - uniq.min() + 1
+            if _ID_NAME.search(str(s.name)) or span <= 2 * n:
+                return "identifier", "distinct integers on a dense range (id-like)"
+        if _id_per_entity(s, groups) and (
+            _ID_NAME.search(str(s.name)) or np.all(np.mod(uniq, 1) == 0)
+        ):
+            return "identifier", "one distinct integer per entity (id-like)"
+        if n and _ID_NAME.search(str(s.name)) and len(uniq) >= 0.95 * n and n >= 20:
+            return "identifier", "id-like name with nearly unique values"
+        return "numeric", ""
+    if _is_text(s) or isinstance(s.dtype, pd.CategoricalDtype):
+        if n == 0:
+            return "categorical", ""
+        sample = values.head(1000)
+        if pd.api.types.infer_dtype(sample, skipna=True) in ("date", "datetime"):
+            return "date", ""
+        text = sample.astype(str)
+        if _boolean_text(values):
+            return "boolean", ""
+        if text.str.match(_ISO_DATE).all():
+            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+            if parsed.notna().all():
+                return "date", ""
+        distinct = values.astype(str).nunique()
+        if distinct > 20 and (
+            distinct > 0.5 * n
+            or _id_per_entity(s, groups)
+            or _ID_NAME.search(str(s.name))
+        ):
+            return "identifier", f"{distinct} distinct text values (id-like)"
+        return "categorical", ""
+    return "categorical", ""
+
+
+def _id_per_entity(s: pd.Series, groups: pd.Series | np.ndarray | None) -> bool:
+    if groups is None:
+        return False
+    frame = pd.DataFrame({"v": s.to_numpy(), "g": np.asarray(groups)}).dropna()
+    n_entities = frame["g"].nunique()
+    if n_entities < 20:
+        return False
+    per_entity = frame.groupby("g")["v"].nunique()
+    return bool((per_entity == 1).all() and frame["v"].nunique() == n_entities)
+
+
+def make_schema(
+    frame: pd.DataFrame, features: Sequence[str], kinds: Sequence[str]
+) -> tuple[FeatureSchema, ...]:
+    """Build the persisted schema of the final features."""
+    out = []
+    for name, kind in zip(features, kinds, strict=True):
+        cats = None
+        if kind == "categorical":
+            cats = tuple(sorted(frame[name].dropna().astype(str).unique()))
+        out.append(FeatureSchema(name, kind, str(frame[name].dtype), cats))
+    return tuple(out)
+
+
+def _to_boolean(s: pd.Series, name: str) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype(float).to_numpy()
+    if pd.api.types.is_numeric_dtype(s):
+        values = s.to_numpy(dtype=float)
+        bad = ~np.isnan(values) & ~np.isin(values, [0.0, 1.0])
+        if bad.any():
+            raise DataError(
+                f"boolean feature {name!r} holds values other than 0/1: "
+                f"{sorted(set(values[bad]))[:5]}"
+            )
+        return values
+    text = s.astype(object).where(s.notna(), None)
+    out = np.full(len(s), np.nan)
+    for i, v in enumerate(text):
+        if v is None:
+            continue
+        low = str(v).strip().lower()
+        if low in _TRUE or low == "1":
+            out[i] = 1.0
+        elif low in _FALSE or low == "0":
+            out[i] = 0.0
+        else:
+            raise DataError(
+                f"boolean feature {name!r} holds {v!r}; expected yes/no, true/false, "
+                "y/n or 0/1."
+            )
+    return out
+
+
+def _to_numeric(s: pd.Series, name: str) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype(float).to_numpy()
+    if pd.api.types.is_numeric_dtype(s):
+        return s.to_numpy(dtype=float, na_value=np.nan)
+    parsed = pd.to_numeric(s, errors="coerce")
+    bad = parsed.isna() & s.notna()
+    if bad.any():
+        raise DataError(
+            f"numeric feature {name!r} has dtype {s.dtype} with non-numeric values, "
+            f"e.g. {s[bad].iloc[0]!r}"
+        )
+    return parsed.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _to_days_before(
+    s: pd.Series, sample_dates: pd.Series | None, name: str
+) -> np.ndarray:
+    if sample_dates is None:
+        raise DataError(
+            f"date feature {name!r} needs sample dates to become days before the "
+            "sample date."
+        )
+    try:
+        dates = (
+            pd.to_datetime(s, format="ISO8601") if _is_text(s) else pd.to_datetime(s)
+        )
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"date feature {name!r} cannot be read as dates: {exc}"
+        ) from exc
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    ref = pd.to_datetime(pd.Series(np.asarray(sample_dates), index=s.index))
+    delta = (ref - dates).dt.total_seconds() / 86400.0
+    return delta.to_numpy(dtype=float, na_value=np.nan)
+
+
+def coerce_features(
+    frame: pd.DataFrame,
+    schema: Sequence[FeatureSchema],
+    sample_dates: pd.Series | np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Convert raw feature columns into what the fitted pipeline expects.
+
+    Numeric, boolean and date features become float64 (dates as days before the
+    sample date); categorical features become object columns of str with
+    ``np.nan`` for missing.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Must hold every schema column.
+    schema : sequence of FeatureSchema
+        The features, in pipeline order.
+    sample_dates : array-like or None
+        Sample date per row (needed only for date features).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``frame``, one column per schema entry.
+
+    Raises
+    ------
+    DataError
+        A column is missing or cannot be converted to its schema type.
+    """
+    missing = [f.name for f in schema if f.name not in frame]
+    if missing:
+        raise DataError(f"feature column(s) missing from the frame: {missing}")
+    cols: dict[str, object] = {}
+    for f in schema:
+        s = frame[f.name]
+        if f.kind == "numeric":
+            cols[f.name] = _to_numeric(s, f.name)
+        elif f.kind == "boolean":
+            cols[f.name] = _to_boolean(s, f.name)
+        elif f.kind == "date":
+            cols[f.name] = _to_days_before(s, sample_dates, f.name)
+        elif f.kind == "categorical":
+            text = s.astype(object)
+            cols[f.name] = np.array(
+                [np.nan if pd.isna(v) else str(v) for v in text], dtype=object
+            )
+        else:
+            raise DataError(f"feature {f.name!r} has unsupported kind {f.kind!r}")
+    return pd.DataFrame(cols, index=frame.index)

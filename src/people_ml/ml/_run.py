@@ -1,0 +1,734 @@
+"""Entry points for dbt Python models: :func:`train` and :func:`score`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._artifact import load_artifact, save_artifact
+from ._automl import fit_automl
+from ._exceptions import (
+    ArtifactVersionWarning,
+    DataError,
+    MLError,
+    RunWarning,
+    ScoringError,
+)
+from ._metrics import evaluate
+from ._profile import PROFILE_COLUMNS, profile_features
+from ._split import SplitBoundaries, TimeSplit, time_split
+from ._target import encode_target
+from ._versions import library_versions
+
+if TYPE_CHECKING:
+    from ._features import FeatureSchema
+    from ._model import FittedModel
+    from ._spec import MLModelSpec
+
+__all__ = ["OUTPUT_COLUMNS", "ModelArtifact", "RunOutputs", "score", "train"]
+
+#: Exact columns of every :class:`RunOutputs` frame, in order.
+OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "run": (
+        "run_id",
+        "model_key",
+        "mode",
+        "problem_type",
+        "target",
+        "algorithm",
+        "hyperparameters",
+        "features",
+        "n_train_rows",
+        "n_test_rows",
+        "n_predict_rows",
+        "train_start_date",
+        "train_end_date",
+        "test_date",
+        "predict_date",
+        "training_data_fingerprint",
+        "library_versions",
+        "artifact_sha256",
+        "artifact_path",
+        "decision_threshold",
+        "calibration",
+        "class_balance",
+        "selection_metric",
+        "cv_score",
+        "shap_output_space",
+        "candidates",
+        "frozen_run_id",
+    ),
+    "predictions": (
+        "run_id",
+        "entity_id",
+        "sample_date",
+        "prediction",
+        "predicted_class",
+        "base_value",
+        "model_output",
+    ),
+    "shap_values": ("run_id", "entity_id", "feature", "feature_value", "shap_value"),
+    "metrics": ("run_id", "split", "metric", "class_label", "value"),
+    "feature_profiles": ("run_id", *PROFILE_COLUMNS),
+    "warnings": ("run_id", "severity", "code", "message"),
+}
+
+
+@dataclass(frozen=True)
+class RunOutputs:
+    """The frames a run produces; the dbt side appends each to its table.
+
+    Every frame has a ``run_id`` column and exactly the columns listed in
+    :data:`OUTPUT_COLUMNS`. Dates are ``datetime64`` (midnight for dates);
+    nullable columns use pandas nullable dtypes (``Float64``, ``Int64``,
+    ``string``).
+    """
+
+    run: pd.DataFrame
+    predictions: pd.DataFrame
+    shap_values: pd.DataFrame
+    metrics: pd.DataFrame
+    feature_profiles: pd.DataFrame
+    warnings: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        for name, cols in OUTPUT_COLUMNS.items():
+            got = tuple(getattr(self, name).columns)
+            if got != cols:
+                raise MLError(f"RunOutputs.{name} has columns {got}, expected {cols}")
+
+
+@dataclass
+class ModelArtifact:
+    """Payload persisted by :func:`train` and verified by :func:`score`.
+
+    Attributes
+    ----------
+    model : FittedModel
+        Pipeline, calibrator, threshold and feature schema (names, kinds,
+        training dtypes, categories).
+    spec : dict
+        The spec used for training (:meth:`MLModelSpec.to_dict`).
+    run_id : str
+        Training run.
+    training : dict
+        Training facts repeated by scored runs: split boundaries, row count,
+        fingerprint, selection metric, CV score, candidates, feature profile.
+    library_versions : dict
+        Versions at training time.
+    """
+
+    model: FittedModel
+    spec: dict[str, Any]
+    run_id: str
+    training: dict[str, Any]
+    library_versions: dict[str, str] = field(default_factory=library_versions)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
+
+
+def fingerprint(frame: pd.DataFrame, spec: MLModelSpec) -> str:
+    """sha256 of the training rows' canonical bytes.
+
+    Canonical form: columns sorted by name, rows sorted by entity id (as text)
+    and sample date, CSV with ``\\n`` line ends, ISO dates and floats at 17
+    significant digits, UTF-8.
+    """
+    cols = sorted(map(str, frame.columns))
+    canon = frame.copy()
+    canon.columns = list(map(str, canon.columns))
+    canon = canon[cols]
+    keys = pd.DataFrame(
+        {
+            "e": canon[spec.entity_id].astype(str).to_numpy(),
+            "d": pd.to_datetime(canon[spec.sample_date]).to_numpy(),
+        }
+    )
+    order = np.lexsort((keys["d"].to_numpy(), keys["e"].to_numpy()))
+    text = canon.iloc[order].to_csv(
+        index=False,
+        lineterminator="\n",
+        date_format="%Y-%m-%dT%H:%M:%S",
+        float_format="%.17g",
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _date(value: pd.Timestamp | None) -> pd.Timestamp | None:
+    return None if value is None else pd.Timestamp(value)
+
+
+def _render(s: pd.Series) -> np.ndarray:
+    """String rendering of original feature values (None for missing)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        text = s.dt.strftime("%Y-%m-%d")
+        has_time = (s.dropna() != s.dropna().dt.normalize()).any()
+        if has_time:
+            text = s.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        return np.array([None if pd.isna(v) else v for v in text], dtype=object)
+    if pd.api.types.is_float_dtype(s):
+        return np.array(
+            [None if pd.isna(v) else format(float(v), ".12g") for v in s], dtype=object
+        )
+    return np.array(
+        [None if pd.isna(v) else str(v) for v in s.astype(object)], dtype=object
+    )
+
+
+def _warnings_frame(run_id: str, notes: list[RunWarning]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "run_id": [run_id] * len(notes),
+            "severity": [n.severity for n in notes],
+            "code": [n.code for n in notes],
+            "message": [n.message for n in notes],
+        },
+        columns=list(OUTPUT_COLUMNS["warnings"]),
+    ).astype(str)
+
+
+def _metrics_frame(run_id: str, parts: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    frames = []
+    for split, frame in parts:
+        f = frame.copy()
+        f.insert(0, "split", split)
+        frames.append(f)
+    out = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["split", "metric", "class_label", "value"])
+    )
+    out.insert(0, "run_id", run_id)
+    out = out[list(OUTPUT_COLUMNS["metrics"])]
+    return out.astype(
+        {
+            "run_id": str,
+            "split": str,
+            "metric": str,
+            "class_label": "string",
+            "value": float,
+        }
+    )
+
+
+def _profiles_frame(run_id: str, profile: pd.DataFrame) -> pd.DataFrame:
+    out = profile.copy()
+    out.insert(0, "run_id", run_id)
+    out = out[list(OUTPUT_COLUMNS["feature_profiles"])]
+    return out.astype(
+        {
+            "association_measure": "string",
+            "target_association": "Float64",
+            "is_leakage_suspect": bool,
+        }
+    )
+
+
+def _predictions_and_shap(
+    run_id: str,
+    spec: MLModelSpec,
+    model: FittedModel,
+    predict: pd.DataFrame,
+    prepared: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    preds = model.predict(prepared)
+    expl = model.explain(prepared)
+    n = len(predict)
+    entity = predict[spec.entity_id].astype(str).to_numpy()
+    predictions = pd.DataFrame(
+        {
+            "run_id": [run_id] * n,
+            "entity_id": entity,
+            "sample_date": pd.to_datetime(predict[spec.sample_date]).to_numpy(),
+            "prediction": preds.prediction,
+            "predicted_class": pd.array(
+                preds.predicted_class
+                if preds.predicted_class is not None
+                else [None] * n,
+                dtype="Int64",
+            ),
+            "base_value": np.full(n, expl.base_value),
+            "model_output": expl.model_output,
+        },
+        columns=list(OUTPUT_COLUMNS["predictions"]),
+    )
+    p = len(expl.features)
+    rendered = (
+        np.column_stack([_render(predict[f]) for f in expl.features])
+        if p
+        else np.empty((n, 0), dtype=object)
+    )
+    shap_values = pd.DataFrame(
+        {
+            "run_id": [run_id] * (n * p),
+            "entity_id": np.repeat(entity, p),
+            "feature": np.tile(np.array(expl.features, dtype=object), n),
+            "feature_value": pd.array(rendered.ravel(), dtype="string"),
+            "shap_value": expl.values.ravel(),
+        },
+        columns=list(OUTPUT_COLUMNS["shap_values"]),
+    )
+    return predictions, shap_values
+
+
+def _run_frame(values: dict[str, Any]) -> pd.DataFrame:
+    frame = pd.DataFrame([values], columns=list(OUTPUT_COLUMNS["run"]))
+    for col in ("train_start_date", "train_end_date", "test_date", "predict_date"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame.astype(
+        {
+            "n_train_rows": "int64",
+            "n_test_rows": "int64",
+            "n_predict_rows": "int64",
+            "decision_threshold": "Float64",
+            "cv_score": "Float64",
+            "frozen_run_id": "string",
+        }
+    )
+
+
+def _split_notes(b: SplitBoundaries) -> list[RunWarning]:
+    notes = [
+        RunWarning(
+            "info",
+            "split",
+            f"train {b.train_start} .. {b.train_end} ({b.n_train} rows, cutoff "
+            f"{b.train_cutoff} = test date minus {b.label_horizon_months} months), "
+            f"test {b.test_date} ({b.n_test} rows), predict {b.predict_date} "
+            f"({b.n_predict} rows), {b.n_unused} rows unused",
+        )
+    ]
+    if b.test_date is not None and b.test_date == b.predict_date:
+        notes.append(
+            RunWarning(
+                "warning",
+                "latest_period_partially_labelled",
+                f"the latest sample date {b.predict_date} has labelled and unlabelled "
+                "rows; its labelled rows are the test set and may be an early, "
+                "biased subset.",
+            )
+        )
+    return notes
+
+
+def _unseen_categories(model: FittedModel, prepared: pd.DataFrame) -> list[RunWarning]:
+    notes = []
+    for f in model.schema:
+        if f.kind != "categorical" or f.categories is None:
+            continue
+        col = prepared[f.name]
+        unseen = col.notna() & ~col.isin(list(f.categories))
+        if unseen.any():
+            levels = sorted(set(col[unseen]))[:5]
+            notes.append(
+                RunWarning(
+                    "warning",
+                    "unseen_categories",
+                    f"{f.name}: {int(unseen.sum())} row(s) with levels unseen in "
+                    f"training, e.g. {levels}; encoded as the infrequent level "
+                    "or zeros.",
+                )
+            )
+    return notes
+
+
+def _test_metrics(
+    spec: MLModelSpec, model: FittedModel, split: TimeSplit
+) -> tuple[pd.DataFrame | None, list[RunWarning]]:
+    test = split.test
+    if test.empty:
+        return None, [
+            RunWarning("info", "no_test_period", "no labelled rows to evaluate")
+        ]
+    y = encode_target(test[spec.target], spec.problem_type, spec.target)
+    prepared = model.prepare(test, test[spec.sample_date])
+    preds = model.predict(prepared)
+    notes: list[RunWarning] = []
+    if spec.problem_type == "binary_classification" and len(np.unique(y)) < 2:
+        notes.append(
+            RunWarning(
+                "warning",
+                "test_single_class",
+                f"the test period {split.boundaries.test_date} holds one class; "
+                "ROC AUC and PR AUC are not computed.",
+            )
+        )
+    metrics = evaluate(
+        y, preds.prediction, problem_type=spec.problem_type, threshold=model.threshold
+    )
+    return metrics, notes
+
+
+def train(
+    frame: pd.DataFrame, spec: MLModelSpec, *, artifact_dir: Path, run_id: str
+) -> RunOutputs:
+    """Split by time, profile, run AutoML, evaluate, explain and persist.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Panel: one row per (entity_id, sample_date) with features and the
+        target (null for the current period).
+    spec : MLModelSpec
+    artifact_dir : pathlib.Path
+        Folder of content-addressed artifacts.
+    run_id : str
+        Identifier of this run, written to every frame.
+
+    Returns
+    -------
+    RunOutputs
+        ``run.mode == 'trained'``; ``metrics`` holds the test period (split
+        ``'test'``) and the winner's out-of-fold training metrics (``'cv'``).
+
+    Raises
+    ------
+    SplitError, DataError
+        The frame cannot be split or modelled (see :func:`time_split`).
+    ExplanationError
+        SHAP values failed the additivity check.
+    """
+    split = time_split(frame, spec)
+    b = split.boundaries
+    train_rows = split.train
+    candidates_cols = [
+        c
+        for c in frame.columns
+        if c not in (spec.entity_id, spec.sample_date, spec.target)
+    ]
+    result = fit_automl(
+        train_rows[candidates_cols],
+        train_rows[spec.target],
+        problem_type=spec.problem_type,
+        metric=spec.metric,
+        groups=train_rows[spec.entity_id].to_numpy(),
+        sample_dates=pd.to_datetime(train_rows[spec.sample_date]).to_numpy(),
+        cv_folds=spec.cv_folds,
+        candidates=spec.algorithms,
+        search_iterations=spec.search_iterations,
+        random_state=spec.random_state,
+        features=spec.features,
+        exclude=spec.exclude,
+        keep_columns=spec.keep_columns,
+    )
+    model = result.model
+    notes = _split_notes(b) + list(result.warnings)
+    test_metrics, test_notes = _test_metrics(spec, model, split)
+    notes += test_notes
+    prepared = model.prepare(split.predict, split.predict[spec.sample_date])
+    notes += _unseen_categories(model, prepared)
+    predictions, shap_values = _predictions_and_shap(
+        run_id, spec, model, split.predict, prepared
+    )
+    fp = fingerprint(train_rows, spec)
+    candidates_json = [c.to_dict() for c in result.candidates]
+    training = {
+        "train_start_date": _date(b.train_start),
+        "train_end_date": _date(b.train_end),
+        "n_train_rows": b.n_train,
+        "training_data_fingerprint": fp,
+        "selection_metric": result.selection_metric,
+        "cv_score": result.cv_score,
+        "candidates": candidates_json,
+        "profile": result.profile,
+    }
+    artifact = ModelArtifact(model, spec.to_dict(), run_id, training)
+    sha, path = save_artifact(artifact, Path(artifact_dir))
+    run = _run_frame(
+        {
+            "run_id": run_id,
+            "model_key": spec.key,
+            "mode": "trained",
+            "problem_type": spec.problem_type,
+            "target": spec.target,
+            "algorithm": model.algorithm,
+            "hyperparameters": _json(model.hyperparameters),
+            "features": _json(list(model.features)),
+            "n_train_rows": b.n_train,
+            "n_test_rows": b.n_test,
+            "n_predict_rows": b.n_predict,
+            "train_start_date": b.train_start,
+            "train_end_date": b.train_end,
+            "test_date": b.test_date,
+            "predict_date": b.predict_date,
+            "training_data_fingerprint": fp,
+            "library_versions": _json(artifact.library_versions),
+            "artifact_sha256": sha,
+            "artifact_path": path.name,
+            "decision_threshold": model.threshold,
+            "calibration": model.calibration,
+            "class_balance": model.class_balance,
+            "selection_metric": result.selection_metric,
+            "cv_score": result.cv_score,
+            "shap_output_space": model.shap_output_space,
+            "candidates": _json(candidates_json),
+            "frozen_run_id": None,
+        }
+    )
+    parts = [("test", test_metrics)] if test_metrics is not None else []
+    parts.append(("cv", result.cv_metrics))
+    return RunOutputs(
+        run=run,
+        predictions=predictions,
+        shap_values=shap_values,
+        metrics=_metrics_frame(run_id, parts),
+        feature_profiles=_profiles_frame(run_id, result.profile),
+        warnings=_warnings_frame(run_id, notes),
+    )
+
+
+def _resolve(artifact_dir: Path, artifact_path: Path) -> Path:
+    path = Path(artifact_path)
+    return path if path.is_absolute() else Path(artifact_dir) / path
+
+
+def _relative(artifact_dir: Path, path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path(artifact_dir).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _check_frozen_spec(
+    spec: MLModelSpec, frozen: dict[str, Any], run_id: str, frozen_run_id: str
+) -> list[RunWarning]:
+    essential = ("key", "problem_type", "entity_id", "sample_date", "target")
+    diff = {
+        k: (frozen.get(k), getattr(spec, k))
+        for k in essential
+        if frozen.get(k) != getattr(spec, k)
+    }
+    if diff:
+        raise ScoringError(
+            f"run {run_id!r}: the frozen artifact of run {frozen_run_id!r} was trained "
+            f"for a different model contract (artifact vs spec: {diff}). Fix: point "
+            "the model at its own frozen run, or unfreeze it with `people-ml "
+            f"unfreeze {spec.key}` so the next build trains anew."
+        )
+    changed = sorted(k for k, v in spec.to_dict().items() if frozen.get(k) != v)
+    if changed:
+        return [
+            RunWarning(
+                "warning",
+                "spec_changed_since_freeze",
+                f"spec keys {changed} differ from the frozen run {frozen_run_id!r}; "
+                "the frozen configuration is used. Unfreeze to apply them.",
+            )
+        ]
+    return []
+
+
+def _compatible(s: pd.Series, f: FeatureSchema) -> bool:
+    if s.isna().all():
+        return True
+    text = pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s)
+    if f.kind == "numeric":
+        return pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+    if f.kind == "boolean":
+        return pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s) or text
+    if f.kind == "date":
+        return pd.api.types.is_datetime64_any_dtype(s) or text
+    return text or isinstance(s.dtype, pd.CategoricalDtype)
+
+
+def score(
+    frame: pd.DataFrame,
+    spec: MLModelSpec,
+    *,
+    artifact_dir: Path,
+    run_id: str,
+    frozen_run_id: str,
+    artifact_sha256: str,
+    artifact_path: Path,
+) -> RunOutputs:
+    """Score the current predict set with a frozen, verified artifact.
+
+    Nothing is fitted: the persisted pipeline, calibrator, threshold and feature
+    list are used as they are. If the latest labelled period has labels, test
+    metrics are recorded for monitoring. Never falls back to training.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Same contract as :func:`train`.
+    spec : MLModelSpec
+        Must match the frozen model's key, problem type and contract columns.
+    artifact_dir : pathlib.Path
+        Folder the artifact path is relative to.
+    run_id : str
+        This run.
+    frozen_run_id : str
+        The training run whose artifact is used.
+    artifact_sha256 : str
+        Digest recorded for the frozen run.
+    artifact_path : pathlib.Path
+        Artifact file (relative to ``artifact_dir`` or absolute).
+
+    Returns
+    -------
+    RunOutputs
+        ``run.mode == 'scored'`` with the frozen model's configuration and
+        ``frozen_run_id`` set.
+
+    Raises
+    ------
+    ArtifactError
+        Missing, altered or version-incompatible artifact.
+    ScoringError
+        The frame lacks a persisted feature, has an incompatible dtype, or the
+        artifact belongs to another model.
+    """
+    path = _resolve(artifact_dir, artifact_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ArtifactVersionWarning)
+        artifact = load_artifact(path, artifact_sha256, run_id, model_key=spec.key)
+    notes = [
+        RunWarning("warning", "library_version_difference", str(w.message))
+        for w in caught
+        if issubclass(w.category, ArtifactVersionWarning)
+    ]
+    if not isinstance(artifact, ModelArtifact):
+        raise ScoringError(
+            f"run {run_id!r}: {path} does not hold a people_ml model artifact "
+            f"(got {type(artifact).__name__}). Fix: unfreeze with `people-ml "
+            f"unfreeze {spec.key}`."
+        )
+    notes += _check_frozen_spec(spec, artifact.spec, run_id, frozen_run_id)
+    model = artifact.model
+    fix = (
+        "Fix: restore the column(s) in the upstream model, or unfreeze the model "
+        f"with `people-ml unfreeze {spec.key}` so the next build trains on the "
+        "current columns."
+    )
+    missing = [f.name for f in model.schema if f.name not in frame.columns]
+    if missing:
+        raise ScoringError(
+            f"run {run_id!r}: the frame lacks feature column(s) {missing} of the "
+            f"model frozen in run {frozen_run_id!r}. {fix}"
+        )
+    split = time_split(frame, spec, require_training=False)
+    b = split.boundaries
+    bad = [
+        f"{f.name} (trained as {f.kind} from {f.source_dtype}, "
+        f"now {frame[f.name].dtype})"
+        for f in model.schema
+        if not _compatible(split.predict[f.name], f)
+    ]
+    if bad:
+        raise ScoringError(
+            f"run {run_id!r}: incompatible dtype for feature(s) {bad} of the model "
+            f"frozen in run {frozen_run_id!r}. {fix}"
+        )
+    try:
+        prepared = model.prepare(split.predict, split.predict[spec.sample_date])
+        test_metrics, test_notes = _test_metrics(spec, model, split)
+    except DataError as exc:
+        raise ScoringError(
+            f"run {run_id!r}: the frame does not fit the model frozen in run "
+            f"{frozen_run_id!r}: {exc}. {fix}"
+        ) from exc
+    notes += _split_notes(b) + test_notes + _unseen_categories(model, prepared)
+    predictions, shap_values = _predictions_and_shap(
+        run_id, spec, model, split.predict, prepared
+    )
+    training = artifact.training
+    run = _run_frame(
+        {
+            "run_id": run_id,
+            "model_key": spec.key,
+            "mode": "scored",
+            "problem_type": model.problem_type,
+            "target": artifact.spec["target"],
+            "algorithm": model.algorithm,
+            "hyperparameters": _json(model.hyperparameters),
+            "features": _json(list(model.features)),
+            "n_train_rows": training["n_train_rows"],
+            "n_test_rows": b.n_test,
+            "n_predict_rows": b.n_predict,
+            "train_start_date": training["train_start_date"],
+            "train_end_date": training["train_end_date"],
+            "test_date": b.test_date,
+            "predict_date": b.predict_date,
+            "training_data_fingerprint": training["training_data_fingerprint"],
+            "library_versions": _json(library_versions()),
+            "artifact_sha256": artifact_sha256,
+            "artifact_path": _relative(artifact_dir, path),
+            "decision_threshold": model.threshold,
+            "calibration": model.calibration,
+            "class_balance": model.class_balance,
+            "selection_metric": training["selection_metric"],
+            "cv_score": training["cv_score"],
+            "shap_output_space": model.shap_output_space,
+            "candidates": _json(training["candidates"]),
+            "frozen_run_id": frozen_run_id,
+        }
+    )
+    profile = _scoring_profile(
+        spec, model, split.predict, training["profile"], frozen_run_id
+    )
+    parts = [("test", test_metrics)] if test_metrics is not None else []
+    return RunOutputs(
+        run=run,
+        predictions=predictions,
+        shap_values=shap_values,
+        metrics=_metrics_frame(run_id, parts),
+        feature_profiles=_profiles_frame(run_id, profile),
+        warnings=_warnings_frame(run_id, notes),
+    )
+
+
+def _scoring_profile(
+    spec: MLModelSpec,
+    model: FittedModel,
+    predict: pd.DataFrame,
+    frozen_profile: pd.DataFrame,
+    frozen_run_id: str,
+) -> pd.DataFrame:
+    """Predict-set statistics with the frozen run's treatment and status."""
+    cols = [
+        c
+        for c in predict.columns
+        if c not in (spec.entity_id, spec.sample_date, spec.target)
+    ]
+    current = profile_features(
+        predict[cols],
+        None,
+        problem_type=spec.problem_type,
+        groups=predict[spec.entity_id].to_numpy(),
+        has_sample_dates=True,
+    )
+    frozen = frozen_profile.set_index("feature")
+    used = set(model.features)
+    for i, row in current.iterrows():
+        name = row["feature"]
+        if name in frozen.index:
+            current.loc[i, "treatment"] = frozen.loc[name, "treatment"]
+            current.loc[i, "status"] = frozen.loc[name, "status"]
+            current.loc[i, "reason"] = (
+                f"frozen in run {frozen_run_id}: {frozen.loc[name, 'reason']}"
+            )
+        else:
+            current.loc[i, "treatment"] = "none"
+            current.loc[i, "status"] = "dropped"
+            current.loc[i, "reason"] = "not in the frozen feature list (new column)"
+        if name not in used and current.loc[i, "status"] != "dropped":
+            current.loc[i, "status"] = "dropped"
+    return current

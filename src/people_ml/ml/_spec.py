@@ -1,0 +1,287 @@
+"""Model specification parsed from the project's YAML config."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ._exceptions import SpecError
+
+__all__ = [
+    "ALGORITHMS",
+    "CLASSIFICATION_METRICS",
+    "DEFAULT_METRICS",
+    "PROBLEM_TYPES",
+    "REGRESSION_METRICS",
+    "MLModelSpec",
+]
+
+PROBLEM_TYPES: tuple[str, ...] = ("binary_classification", "regression")
+CLASSIFICATION_METRICS: tuple[str, ...] = (
+    "roc_auc",
+    "average_precision",
+    "f1",
+    "neg_log_loss",
+)
+REGRESSION_METRICS: tuple[str, ...] = (
+    "neg_mean_absolute_error",
+    "neg_root_mean_squared_error",
+    "r2",
+)
+DEFAULT_METRICS: dict[str, str] = {
+    "binary_classification": "roc_auc",
+    "regression": "neg_mean_absolute_error",
+}
+#: Algorithm names allowed in ``candidates``, per problem type (in search order).
+ALGORITHMS: dict[str, tuple[str, ...]] = {
+    "binary_classification": ("logistic_regression", "hist_gradient_boosting"),
+    "regression": ("ridge", "hist_gradient_boosting"),
+}
+
+_SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
+_MAX_SEARCH_ITERATIONS = 200
+_MAX_CV_FOLDS = 20
+_MAX_HORIZON_MONTHS = 120
+
+
+def _fail(key: str, value: Any, allowed: str) -> SpecError:
+    return SpecError(f"ml spec key {key!r}: got {value!r}; allowed: {allowed}.")
+
+
+def _as_name(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(key, value, "a non-empty column name (string)")
+    return value
+
+
+def _as_names(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise _fail(key, value, "a list of column names")
+    names = tuple(_as_name(key, v) for v in value)
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise _fail(key, value, f"a list without duplicates (repeated: {duplicates})")
+    return names
+
+
+def _as_int(key: str, value: Any, low: int, high: int) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= high
+    ):
+        raise _fail(key, value, f"an integer from {low} to {high}")
+    return value
+
+
+@dataclass(frozen=True)
+class MLModelSpec:
+    """Specification of one people-analytics ML model.
+
+    Build it from the YAML config with :meth:`from_config`; constructing it directly
+    validates the same way.
+
+    Parameters
+    ----------
+    key : str
+        snake_case model key, e.g. ``'attrition_12m'``.
+    problem_type : {'binary_classification', 'regression'}
+        Kind of target.
+    entity_id : str
+        Column identifying the person (the same entity appears at several dates).
+    sample_date : str
+        Column holding the date at which the features were observed.
+    target : str
+        Column holding the label; null while unresolved (the current period).
+    features : tuple of str or None, default=None
+        Explicit feature list. Mutually exclusive with ``exclude``.
+    exclude : tuple of str, default=()
+        When ``features`` is None, every column except these (and the contract and
+        keep columns) is a candidate feature.
+    keep_columns : tuple of str, default=()
+        Columns that are never features (protected attributes, ids, leakage
+        columns) but are kept for analysis.
+    metric : str or None, default=None
+        Model-selection metric (scikit-learn scorer naming, higher is better).
+        Classification: ``roc_auc``, ``average_precision``, ``f1``,
+        ``neg_log_loss``; regression: ``neg_mean_absolute_error``,
+        ``neg_root_mean_squared_error``, ``r2``. None picks ``roc_auc`` or
+        ``neg_mean_absolute_error``.
+    random_state : int, default=0
+        Seed for every random choice (folds, search, estimators).
+    label_horizon_months : int, default=12
+        Months over which a label resolves; also the embargo between the end of
+        the training period and the test date.
+    cv_folds : int, default=3
+        Cross-validation folds (grouped by entity) used for tuning.
+    candidates : tuple of str or None, default=None
+        Subset of :data:`ALGORITHMS` for the problem type; None means all.
+    search_iterations : int or None, default=None
+        Maximum hyperparameter settings tried per algorithm; None uses each
+        algorithm's default budget.
+    """
+
+    key: str
+    problem_type: str
+    entity_id: str
+    sample_date: str
+    target: str
+    features: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    keep_columns: tuple[str, ...] = ()
+    metric: str | None = None
+    random_state: int = 0
+    label_horizon_months: int = 12
+    cv_folds: int = 3
+    candidates: tuple[str, ...] | None = None
+    search_iterations: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, str) or not _SNAKE_CASE.match(self.key):
+            raise _fail("key", self.key, "snake_case: [a-z][a-z0-9_]*")
+        if self.problem_type not in PROBLEM_TYPES:
+            raise _fail("problem_type", self.problem_type, " | ".join(PROBLEM_TYPES))
+        for name in ("entity_id", "sample_date", "target"):
+            _as_name(name, getattr(self, name))
+        contract = (self.entity_id, self.sample_date, self.target)
+        if len(set(contract)) != 3:
+            raise _fail(
+                "entity_id/sample_date/target",
+                contract,
+                "three different columns",
+            )
+        exclude = _as_names("exclude", self.exclude)
+        keep = _as_names("keep_columns", self.keep_columns)
+        object.__setattr__(self, "exclude", exclude)
+        object.__setattr__(self, "keep_columns", keep)
+        if self.features is not None:
+            feats = _as_names("features", self.features)
+            if not feats:
+                raise _fail("features", self.features, "a non-empty list of columns")
+            if exclude:
+                raise _fail(
+                    "features/exclude",
+                    {"features": list(feats), "exclude": list(exclude)},
+                    "either `features` (explicit list) or `exclude`, not both",
+                )
+            clash = [f for f in feats if f in contract]
+            if clash:
+                raise _fail(
+                    "features",
+                    list(feats),
+                    f"no contract columns (entity_id, sample_date, target): {clash}",
+                )
+            kept = [f for f in feats if f in keep]
+            if kept:
+                raise _fail(
+                    "features",
+                    list(feats),
+                    f"no keep_columns (they are never features): {kept}",
+                )
+            object.__setattr__(self, "features", feats)
+        problem = self.problem_type
+        allowed_metrics = (
+            CLASSIFICATION_METRICS
+            if problem == "binary_classification"
+            else REGRESSION_METRICS
+        )
+        metric = DEFAULT_METRICS[problem] if self.metric is None else self.metric
+        if metric not in allowed_metrics:
+            raise _fail(
+                "metric", self.metric, f"for {problem}: {' | '.join(allowed_metrics)}"
+            )
+        object.__setattr__(self, "metric", metric)
+        _as_int("random_state", self.random_state, 0, 2**32 - 1)
+        _as_int(
+            "label_horizon_months", self.label_horizon_months, 0, _MAX_HORIZON_MONTHS
+        )
+        _as_int("cv_folds", self.cv_folds, 2, _MAX_CV_FOLDS)
+        if self.candidates is not None:
+            cands = _as_names("candidates", self.candidates)
+            unknown = [c for c in cands if c not in ALGORITHMS[problem]]
+            if not cands or unknown:
+                raise _fail(
+                    "candidates",
+                    list(cands),
+                    f"a non-empty subset of {list(ALGORITHMS[problem])} for {problem}",
+                )
+            object.__setattr__(self, "candidates", cands)
+        if self.search_iterations is not None:
+            _as_int(
+                "search_iterations", self.search_iterations, 1, _MAX_SEARCH_ITERATIONS
+            )
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MLModelSpec:
+        """Parse and validate a model spec from its YAML mapping.
+
+        Parameters
+        ----------
+        config : Mapping
+            Keys as documented on :class:`MLModelSpec`; lists may be YAML lists.
+
+        Returns
+        -------
+        MLModelSpec
+            The validated, immutable spec.
+
+        Raises
+        ------
+        SpecError
+            On a missing required key, an unknown key or an invalid value; the
+            message names the key, the value and what is allowed.
+        """
+        if not isinstance(config, Mapping):
+            raise _fail("<config>", config, "a mapping of spec keys")
+        allowed = [f.name for f in fields(cls) if not f.name.startswith("_")]
+        unknown = sorted(str(k) for k in config if k not in allowed)
+        if unknown:
+            raise SpecError(
+                f"ml spec: unknown key(s) {unknown} (value(s) "
+                f"{[config[k] for k in unknown]}); allowed keys: {allowed}."
+            )
+        required = ("key", "problem_type", "entity_id", "sample_date", "target")
+        missing = [k for k in required if config.get(k) is None]
+        if missing:
+            raise SpecError(
+                f"ml spec: required key(s) {missing} missing; allowed: "
+                f"{list(required)} are required, the rest optional."
+            )
+        kwargs = dict(config)
+        for key in ("features", "candidates"):
+            if kwargs.get(key) is not None:
+                kwargs[key] = _as_names(key, kwargs[key])
+        for key in ("exclude", "keep_columns"):
+            if kwargs.get(key) is None:
+                kwargs.pop(key, None)
+            else:
+                kwargs[key] = _as_names(key, kwargs[key])
+        for key in ("random_state", "label_horizon_months", "cv_folds"):
+            if key in kwargs and kwargs[key] is None:
+                kwargs.pop(key)
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the spec as a plain, JSON-serialisable mapping.
+
+        Returns
+        -------
+        dict
+            ``MLModelSpec.from_config(spec.to_dict()) == spec``.
+        """
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name.startswith("_"):
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    @property
+    def algorithms(self) -> tuple[str, ...]:
+        """Algorithms AutoML will try, in search order."""
+        if self.candidates is None:
+            return ALGORITHMS[self.problem_type]
+        return tuple(a for a in ALGORITHMS[self.problem_type] if a in self.candidates)
