@@ -167,12 +167,15 @@ def _output(estimator: Any, Xt: np.ndarray, classification: bool) -> np.ndarray:
     return np.asarray(estimator.predict(Xt), dtype=float)
 
 
-def _class_balance(params: dict[str, Any], y: np.ndarray) -> str:
-    weight = params.get("class_weight")
+def _class_balance(family: str, params: dict[str, Any], y: np.ndarray) -> str:
+    if family == "linear":
+        weight = f"class_weight={params.get('class_weight') or 'None'} (searched: "
+        weight += "None | balanced)"
+    else:
+        weight = "unweighted trees (class_weight not searched)"
     return (
-        f"class_weight={weight or 'None'} (searched: None | balanced); positive "
-        f"share {y.mean():.1%} in training; threshold maximises out-of-fold "
-        f"class-{minority_class(y)} F1; no resampling"
+        f"{weight}; positive share {y.mean():.1%} in training; threshold "
+        f"maximises out-of-fold class-{minority_class(y)} F1; no resampling"
     )
 
 
@@ -293,6 +296,7 @@ def fit_automl(
         Xt_va = np.asarray(pre.transform(Xc.iloc[va]), dtype=float)
         folds.append((tr, va, Xt_tr, Xt_va))
 
+    width = folds[0][2].shape[1]
     results: list[CandidateResult] = []
     oof_by_result: list[np.ndarray] = []
     n_convergence = 0
@@ -301,7 +305,7 @@ def fit_automl(
             oof = np.full(n, np.nan)
             scores = []
             for tr, va, Xt_tr, Xt_va in folds:
-                est = cand.make(params, random_state)
+                est = cand.make(params, random_state, Xt_tr.shape[1])
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", ConvergenceWarning)
                     est.fit(Xt_tr, y_enc[tr])
@@ -350,7 +354,7 @@ def fit_automl(
     pipeline = Pipeline(
         [
             ("preprocess", build_preprocessor(schema, n)),
-            ("model", cand.make(best.params, random_state)),
+            ("model", cand.make(best.params, random_state, width)),
         ]
     )
     with warnings.catch_warnings():
@@ -385,7 +389,7 @@ def fit_automl(
         )
         model.minority_class = minority_class(y_enc)
         model.threshold = choose_threshold(y_enc, prob)
-        model.class_balance = _class_balance(best.params, y_enc)
+        model.class_balance = _class_balance(cand.family, best.params, y_enc)
         notes.append(RunWarning("info", "calibration", decision.reason))
         notes.append(
             RunWarning(

@@ -39,6 +39,12 @@ _HGB_GRID: dict[str, list[Any]] = {
     "min_samples_leaf": [20, 50, 100],
     "l2_regularization": [0.0, 1.0],
 }
+# class_weight is searched for the linear model only: for HistGradientBoosting,
+# sklearn 1.9 turns class weights into sample weights and then bins every
+# continuous column with weighted percentiles, which made each fit 5-10x slower
+# (0.4 s -> 4.7 s on 10k rows); for trees the imbalance is handled by the
+# out-of-fold decision threshold and the calibration check instead.
+_NEWTON_MAX_COLUMNS = 300
 _C_GRID = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 _ALPHA_GRID = [float(a) for a in np.logspace(-2, 3, 12)]
 
@@ -58,14 +64,15 @@ class Candidate:
     default_iterations : int
         Settings tried when the spec sets no ``search_iterations``.
     make : callable
-        ``make(params, random_state) -> estimator``.
+        ``make(params, random_state, n_columns) -> estimator``; ``n_columns`` is
+        the width of the transformed matrix.
     """
 
     name: str
     family: str
     grid: dict[str, list[Any]]
     default_iterations: int
-    make: Callable[[dict[str, Any], int], BaseEstimator]
+    make: Callable[[dict[str, Any], int, int], BaseEstimator]
 
     def settings(self, n_iter: int | None, random_state: int) -> list[dict[str, Any]]:
         """Hyperparameter settings to cross-validate (the whole grid if it fits)."""
@@ -77,21 +84,32 @@ class Candidate:
         return [dict(p) for p in sampler]
 
 
-def _logistic(params: dict[str, Any], random_state: int) -> BaseEstimator:
-    return LogisticRegression(max_iter=5000, random_state=random_state, **params)
+def _logistic(
+    params: dict[str, Any], random_state: int, n_columns: int
+) -> BaseEstimator:
+    # Newton-Cholesky is ~5x faster than lbfgs on tall, narrow one-hot data; its
+    # cost grows with n_columns**2, so wide matrices keep lbfgs.
+    solver = "newton-cholesky" if n_columns <= _NEWTON_MAX_COLUMNS else "lbfgs"
+    return LogisticRegression(
+        solver=solver, max_iter=5000, random_state=random_state, **params
+    )
 
 
-def _ridge(params: dict[str, Any], random_state: int) -> BaseEstimator:
+def _ridge(params: dict[str, Any], random_state: int, n_columns: int) -> BaseEstimator:
     return Ridge(random_state=random_state, **params)
 
 
-def _hgb_classifier(params: dict[str, Any], random_state: int) -> BaseEstimator:
+def _hgb_classifier(
+    params: dict[str, Any], random_state: int, n_columns: int
+) -> BaseEstimator:
     return HistGradientBoostingClassifier(
         early_stopping=False, random_state=random_state, **params
     )
 
 
-def _hgb_regressor(params: dict[str, Any], random_state: int) -> BaseEstimator:
+def _hgb_regressor(
+    params: dict[str, Any], random_state: int, n_columns: int
+) -> BaseEstimator:
     return HistGradientBoostingRegressor(
         early_stopping=False, random_state=random_state, **params
     )
@@ -109,7 +127,7 @@ _CANDIDATES: dict[str, dict[str, Candidate]] = {
         "hist_gradient_boosting": Candidate(
             "hist_gradient_boosting",
             "tree",
-            {**_HGB_GRID, "class_weight": [None, "balanced"]},
+            dict(_HGB_GRID),
             8,
             _hgb_classifier,
         ),

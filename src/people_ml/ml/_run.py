@@ -305,15 +305,22 @@ def _run_frame(values: dict[str, Any]) -> pd.DataFrame:
     )
 
 
+def _fmt(ts: pd.Timestamp | None) -> str:
+    if ts is None:
+        return "none"
+    return str(ts.date()) if ts == ts.normalize() else ts.isoformat()
+
+
 def _split_notes(b: SplitBoundaries) -> list[RunWarning]:
     notes = [
         RunWarning(
             "info",
             "split",
-            f"train {b.train_start} .. {b.train_end} ({b.n_train} rows, cutoff "
-            f"{b.train_cutoff} = test date minus {b.label_horizon_months} months), "
-            f"test {b.test_date} ({b.n_test} rows), predict {b.predict_date} "
-            f"({b.n_predict} rows), {b.n_unused} rows unused",
+            f"train {_fmt(b.train_start)} .. {_fmt(b.train_end)} ({b.n_train} rows; "
+            f"cutoff {_fmt(b.train_cutoff)} = test date minus "
+            f"{b.label_horizon_months} months), test {_fmt(b.test_date)} "
+            f"({b.n_test} rows), predict {_fmt(b.predict_date)} ({b.n_predict} "
+            f"rows), {b.n_unused} rows unused",
         )
     ]
     if b.test_date is not None and b.test_date == b.predict_date:
@@ -321,9 +328,9 @@ def _split_notes(b: SplitBoundaries) -> list[RunWarning]:
             RunWarning(
                 "warning",
                 "latest_period_partially_labelled",
-                f"the latest sample date {b.predict_date} has labelled and unlabelled "
-                "rows; its labelled rows are the test set and may be an early, "
-                "biased subset.",
+                f"the latest sample date {_fmt(b.predict_date)} has labelled and "
+                "unlabelled rows; its labelled rows are the test set and may be "
+                "an early, biased subset.",
             )
         )
     return notes
