@@ -20,8 +20,10 @@ import numpy as np
 from people_ml.synthetic._calendar import (
     NEVER,
     add_months,
+    from_day,
     month_end,
     month_index,
+    month_index_of_days,
     to_day,
     weekdays_between,
 )
@@ -295,7 +297,7 @@ class Simulator:
         st.active[idx] = True
         st.hire_day[idx] = hire_days
         st.orig_hire_day[idx] = hire_days
-        st.hire_mi[idx] = _mi(hire_days)
+        st.hire_mi[idx] = month_index_of_days(hire_days)
         st.birth_day[idx] = hire_days - np.round(age * 365.25).astype(np.int64)
         st.gender[idx], st.ethnicity[idx] = gender, eth
         st.first_name[idx], st.last_name[idx] = first, last
@@ -316,7 +318,7 @@ class Simulator:
         st.salary[idx] = self.offer(rng, year, family, levels, gender, eth)
         st.last_rating[idx] = 0
         st.rating_year[idx] = 0
-        self.set_level_start(idx, hire_days, _mi(hire_days))
+        self.set_level_start(idx, hire_days, month_index_of_days(hire_days))
         st.last_mgr_change_day[idx] = NEVER
         st.cur_mgr[idx] = -1
         return idx
@@ -686,20 +688,23 @@ class Simulator:
         st, s, wf = self.w, self.structure, self.cfg.workforce
         if leaving_tms.size == 0:
             return
-        heap: list[tuple[int, int, int]] = []
+        # (day the successor starts, -required level, team, leaving manager): the
+        # leaver holds the post until that day; higher posts are filled first
+        heap: list[tuple[int, int, int, int]] = []
         for w, day in zip(leaving_tms.tolist(), their_days.tolist(), strict=True):
             t = int(st.tm_team[w])
-            self.tm[t] = -1
-            st.tm_team[w] = -1
-            heap.append((day + 1, -int(s.team_req_level[t]), t))
+            heap.append((day + 1, -int(s.team_req_level[t]), t, w))
         heapq.heapify(heap)
         alive = np.flatnonzero(st.active[: st.n] & ~st.leaving[: st.n])
         by_team = alive[np.argsort(st.team[alive], kind="stable")]
         ptr = np.searchsorted(st.team[by_team], np.arange(s.n_teams + 1))
         while heap:
-            day, neg_level, t = heapq.heappop(heap)
+            day, neg_level, t, leaver = heapq.heappop(heap)
             level = -neg_level
-            mi = _mi(np.array([day]))[0]
+            if leaver >= 0:
+                self.tm[t] = -1
+                st.tm_team[leaver] = -1
+            mi = month_index_of_days(np.array([day]))[0]
             chosen = -1
             if rng.random() < wf.internal_successor_share:
                 if level == 5:
@@ -723,7 +728,7 @@ class Simulator:
                 old = int(st.tm_team[chosen])
                 if old >= 0:
                     self.tm[old] = -1
-                    heapq.heappush(heap, (day, -int(s.team_req_level[old]), old))
+                    heapq.heappush(heap, (day, -int(s.team_req_level[old]), old, -1))
                 st.team[chosen] = t
                 st.family[chosen] = s.team_family[t]
                 st.tm_team[chosen] = t
@@ -776,7 +781,7 @@ class Simulator:
 
         # rehires: former regrettable resigners, 3 to 36 months after leaving
         lo_w, hi_w = wf.rehire_window_months
-        month_first = _from(d0)
+        month_first = from_day(d0)
         pool = np.flatnonzero(
             ~st.active[:n]
             & (st.term_type[:n] == VOLUNTARY)
@@ -810,8 +815,8 @@ class Simulator:
             st.tm_team[w] = -1
             st.fte[w] = 1.0
             st.hire_day[w] = days
-            st.hire_mi[w] = _mi(days)
-            self.set_level_start(w, days, _mi(days))
+            st.hire_mi[w] = month_index_of_days(days)
+            self.set_level_start(w, days, month_index_of_days(days))
             raise_ = rng.uniform(*pay.rehire_raise, len(w))
             floor = self.band_min(year, st.family[w], level)
             st.salary[w] = np.maximum(np.round(st.salary[w] * (1 + raise_)), floor)
@@ -833,18 +838,6 @@ class Simulator:
 
 
 # ------------------------------------------------------------------ module helpers
-def _mi(days: np.ndarray) -> np.ndarray:
-    from people_ml.synthetic._calendar import month_index_of_days
-
-    return month_index_of_days(days)
-
-
-def _from(day: int) -> dt.date:
-    from people_ml.synthetic._calendar import from_day
-
-    return from_day(day)
-
-
 def _draw_ratings(
     rng: np.random.Generator, theta: np.ndarray, signal: float, cuts: tuple[float, ...]
 ) -> np.ndarray:

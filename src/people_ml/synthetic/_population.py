@@ -107,6 +107,7 @@ def populate(sim: Simulator) -> None:
     team_of, is_tm, req = team_of[order], is_tm[order], req[order]
     tenure, hire = tenure[order], hire[order]
     idx = st.alloc(n_people)
+    ceo_pos_sorted = int(np.flatnonzero(order == ceo_pos)[0])
     family = s.team_family[team_of]
     st.team[idx] = team_of
     st.family[idx] = family
@@ -132,6 +133,7 @@ def populate(sim: Simulator) -> None:
         level - 1, rng.poisson(np.maximum(tenure - 1, 0) / 7.0) + is_tm
     )
     n_promo = np.minimum(n_promo, avail)
+    n_promo[ceo_pos_sorted] = 0  # the founder started as the top executive
     has = np.flatnonzero(n_promo > 0)
     rep_w = np.repeat(has, avail[has])
     rep_c = first_c[rep_w] + _group_rank(rep_w)
