@@ -1,3 +1,7 @@
+-- A table, not a view: every test and both ML models read it, and it is the
+-- most expensive query in the project.
+{{ config(materialized='table') }}
+
 -- The attrition training frame, in the input contract of an ML run: entity
 -- (worker_id), sample date, target. One row per active employee per sample
 -- date. Sample dates are every `sample_interval_months` month-ends counting

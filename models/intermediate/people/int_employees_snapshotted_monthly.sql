@@ -1,3 +1,7 @@
+-- A table, not a view: every test and both ML models read it, and it is the
+-- most expensive query in the project.
+{{ config(materialized='table') }}
+
 -- One row per active employee per month-end over the last
 -- `snapshot_history_months` months up to the as-of date: where they sit, what
 -- they do, what they earn against their band, and how long since things

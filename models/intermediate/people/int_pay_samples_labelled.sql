@@ -1,3 +1,7 @@
+-- A table, not a view: every test and both ML models read it, and it is the
+-- most expensive query in the project.
+{{ config(materialized='table') }}
+
 -- The expected-pay training frame (input contract: entity, sample date,
 -- target). One row per active employee per sample date. The target is the
 -- annual FTE base salary at the sample date: known for past sample dates
