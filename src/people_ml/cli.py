@@ -78,7 +78,7 @@ def _cmd_dbt(args: argparse.Namespace, project: ProjectPaths) -> int:
         dbt_args = dbt_args[1:]
     if not dbt_args:
         raise CommandError("Give dbt arguments, e.g. `people-ml dbt build`.")
-    command = [sys.executable, "-m", "dbt.cli.main", *dbt_args]
+    command = [str(Path(sys.executable).parent / "dbt"), *dbt_args]
     return subprocess.call(command, cwd=project.root, env=project.dbt_env())
 
 

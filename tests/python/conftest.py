@@ -74,7 +74,7 @@ class Project:
     def dbt(self, *args: str) -> DbtResult:
         """Run real dbt in the project; never raises on a dbt failure."""
         completed = subprocess.run(
-            [sys.executable, "-m", "dbt.cli.main", *args],
+            [str(Path(sys.executable).parent / "dbt"), *args],
             cwd=self.root,
             env=self.env(),
             capture_output=True,

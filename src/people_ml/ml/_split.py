@@ -79,6 +79,18 @@ def _sample_dates(frame: pd.DataFrame, column: str) -> pd.Series:
     return dates
 
 
+def _cutoff(test_date: pd.Timestamp, months: int) -> pd.Timestamp:
+    """``test_date`` minus ``months``; month ends map to month ends.
+
+    2022-11-30 minus 6 months is 2022-05-31 (not 2022-05-30), so a month-end
+    panel keeps the sample whose label resolves exactly at the test date.
+    """
+    cutoff = test_date - pd.DateOffset(months=months)
+    if test_date.is_month_end:
+        cutoff = cutoff + pd.offsets.MonthEnd(0)
+    return cutoff
+
+
 def check_contract(frame: pd.DataFrame, spec: MLModelSpec) -> None:
     """Raise :class:`DataError` unless the frame holds the contract columns."""
     missing = [
@@ -102,7 +114,8 @@ def time_split(
     * predict: rows at the latest sample date whose target is null (current
       period);
     * test: every labelled row at the latest labelled sample date (``test_date``);
-    * train: labelled rows with ``sample_date <= test_date - label_horizon_months``.
+    * train: labelled rows with ``sample_date <= test_date - label_horizon_months``
+      (month ends map to month ends), other than the test rows.
 
     A label observed at sample date ``s`` resolves over ``(s, s + horizon]``. The
     embargo makes every training label resolve on or before ``test_date``, so the
@@ -166,9 +179,7 @@ def time_split(
         test_date = dates[labelled].max()
         test_mask = (dates == test_date).to_numpy() & labelled
     cutoff = (
-        None
-        if test_date is None
-        else test_date - pd.DateOffset(months=spec.label_horizon_months)
+        None if test_date is None else _cutoff(test_date, spec.label_horizon_months)
     )
     if cutoff is None:
         train_mask = np.zeros(len(frame), dtype=bool)

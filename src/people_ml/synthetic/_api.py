@@ -133,7 +133,23 @@ def simulate(
     config: SimulationConfig = DEFAULT_CONFIG,
     record_panel: bool = False,
 ) -> SimulationResult:
-    """Run the simulation without writing anything (for tests and studies)."""
+    """Run the simulation in memory without writing anything.
+
+    Parameters
+    ----------
+    employees, months, seed, start_date
+        As for :func:`generate` (not validated here).
+    config : SimulationConfig, optional
+        Coefficients; the default is the documented ground truth.
+    record_panel : bool, default False
+        Also return one row per person-month at risk with the true drivers
+        (``pay_gap``, ``years_in_level``, ...) and outcomes, for checking models.
+
+    Returns
+    -------
+    SimulationResult
+        Integer-coded tables, the as-of day and, if asked, the panel.
+    """
     sim = Simulator(employees, seed, start_date, config, record_panel=record_panel)
     return sim.run(months)
 
@@ -225,7 +241,24 @@ def generate(
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any]:
-    """The manifest of an extract folder, checked."""
+    """Read and check the ``_manifest.json`` of an extract folder.
+
+    Parameters
+    ----------
+    out_dir : Path
+        A folder written by :func:`generate`.
+
+    Returns
+    -------
+    dict
+        ``{"manifest": <the whole manifest>, "parameters": <its parameters>}``.
+
+    Raises
+    ------
+    GeneratorError
+        No manifest (run ``people-ml generate`` first), an unreadable one, or one
+        written by another generator version.
+    """
     path = _check_out_dir(out_dir) / MANIFEST_NAME
     if not path.is_file():
         raise GeneratorError(
