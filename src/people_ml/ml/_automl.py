@@ -33,6 +33,7 @@ from ._spec import (
     REGRESSION_METRICS,
 )
 from ._target import encode_target
+from ._threads import limit_threads
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -199,7 +200,8 @@ def fit_automl(
 
     Everything is learned from ``X``/``y`` only, so calling this inside an outer
     cross-validation fold is leak-free: EDA drops, preprocessing, tuning,
-    calibration and the threshold all come from the rows given.
+    calibration and the threshold all come from the rows given. Native thread
+    pools are limited to ``$PEOPLE_ML_THREADS`` (default 1) while it runs.
 
     Parameters
     ----------
@@ -209,19 +211,19 @@ def fit_automl(
         Target: 0/1, bool or yes/no strings (classification), numbers
         (regression). No nulls.
     problem_type : {'binary_classification', 'regression'}
-    metric : str or None
+    metric : str or None, default=None
         Selection metric (see :class:`MLModelSpec`); None picks the default.
-    groups : array-like or None
+    groups : array-like or None, default=None
         Entity id per row; folds never split an entity.
-    sample_dates : array-like or None
+    sample_dates : array-like or None, default=None
         Sample date per row; needed to use date features (as days before it).
     cv_folds : int, default=3
-    candidates : sequence of str or None
+    candidates : sequence of str or None, default=None
         Algorithms to try; None means all for the problem type.
-    search_iterations : int or None
+    search_iterations : int or None, default=None
         Maximum settings per algorithm; None uses each algorithm's default.
     random_state : int, default=0
-    features, exclude, keep_columns
+    features, exclude, keep_columns : optional
         As in :class:`MLModelSpec`.
 
     Returns
@@ -234,6 +236,40 @@ def fit_automl(
         Bad target values, no usable feature, too few rows or entities for the
         folds.
     """
+    with limit_threads():
+        return _fit_automl(
+            X,
+            y,
+            problem_type=problem_type,
+            metric=metric,
+            groups=groups,
+            sample_dates=sample_dates,
+            cv_folds=cv_folds,
+            candidates=candidates,
+            search_iterations=search_iterations,
+            random_state=random_state,
+            features=features,
+            exclude=exclude,
+            keep_columns=keep_columns,
+        )
+
+
+def _fit_automl(
+    X: pd.DataFrame,
+    y: pd.Series | np.ndarray,
+    *,
+    problem_type: str = "binary_classification",
+    metric: str | None = None,
+    groups: pd.Series | np.ndarray | None = None,
+    sample_dates: pd.Series | np.ndarray | None = None,
+    cv_folds: int = 3,
+    candidates: Sequence[str] | None = None,
+    search_iterations: int | None = None,
+    random_state: int = 0,
+    features: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    keep_columns: Sequence[str] = (),
+) -> AutoMLResult:
     classification = problem_type == "binary_classification"
     metric = DEFAULT_METRICS[problem_type] if metric is None else metric
     allowed = CLASSIFICATION_METRICS if classification else REGRESSION_METRICS

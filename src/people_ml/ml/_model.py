@@ -11,6 +11,7 @@ from scipy.special import expit
 
 from ._exceptions import ExplanationError
 from ._features import FeatureSchema, coerce_features
+from ._threads import limit_threads
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -155,7 +156,8 @@ class FittedModel:
         -------
         Predictions
         """
-        margin = self._margin(X)
+        with limit_threads():
+            margin = self._margin(X)
         if self.problem_type == "regression":
             return Predictions(margin, None, margin)
         prob = (
@@ -200,6 +202,10 @@ class FittedModel:
         -------
         Explanation
         """
+        with limit_threads():
+            return self._explain(X, check_additivity=check_additivity)
+
+    def _explain(self, X: pd.DataFrame, *, check_additivity: bool) -> Explanation:
         import shap  # local: heavy import only when explaining
 
         pre = self.pipeline.named_steps["preprocess"]
