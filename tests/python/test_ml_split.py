@@ -50,7 +50,7 @@ def test_unlabelled_rows_before_predict_date_are_unused():
     frame = make_panel(n_entities=20, n_months=24)
     early = frame["sample_date"] == frame["sample_date"].min()
     frame.loc[early & (frame["worker_id"] < 1005), "target"] = np.nan
-    train, _, predict, b = time_split(frame, _spec())
+    train, _, _predict, b = time_split(frame, _spec())
     assert train["target"].notna().all()
     assert b.n_predict == 20
     assert b.n_train == 20 * 11 - 5
