@@ -17,9 +17,11 @@ def test_build_passes_and_snapshot_covers_every_month(built_project: Project) ->
         "select count(distinct snapshot_date), min(snapshot_date), max(snapshot_date)"
         " from intermediate.int_employees_snapshotted_monthly"
     )[0]
-    assert months == 30
-    assert last == dt.date(2026, 4, 30)  # 30 months from 2023-11-01
-    assert first == dt.date(2023, 11, 30)
+    # snapshot_history_months (36) month-ends up to the as-of date, which is the
+    # end of the extract's 30th month from 2023-11-01.
+    assert months == 36
+    assert last == dt.date(2026, 4, 30)
+    assert first == dt.date(2023, 5, 31)
 
 
 def test_snapshot_headcount_matches_active_spells(built_project: Project) -> None:
