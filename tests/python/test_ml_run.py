@@ -281,11 +281,11 @@ def test_score_refuses_altered_artifact(trained, panel, tmp_path):
     spec, out = trained
     run = out.run.iloc[0]
     store = Path(tmp_path)  # the artifact is not there: missing file
-    with pytest.raises(ArtifactError, match=r"score-z.*missing"):
+    with pytest.raises(ArtifactError, match=r"score-z.*train-1.*missing"):
         _score(panel, spec, out, store, run_id="score-z")
     path = store / run["artifact_path"]
     path.write_bytes(b"not the artifact")
-    with pytest.raises(ArtifactError, match=r"score-z.*sha256"):
+    with pytest.raises(ArtifactError, match=r"score-z.*train-1.*sha256.*unfreeze"):
         _score(panel, spec, out, store, run_id="score-z")
 
 

@@ -95,8 +95,12 @@ def detect_type(
             _ID_NAME.search(str(s.name)) or np.all(np.mod(uniq, 1) == 0)
         ):
             return "identifier", "one distinct integer per entity (id-like)"
-        if n and _ID_NAME.search(str(s.name)) and len(uniq) >= 0.95 * n and n >= 20:
-            return "identifier", "id-like name with nearly unique values"
+        if (
+            _ID_NAME.search(str(s.name))
+            and len(uniq) > 20
+            and np.all(np.mod(uniq, 1) == 0)
+        ):
+            return "identifier", "integer codes with an id-like name"
         return "numeric", ""
     if _is_text(s) or isinstance(s.dtype, pd.CategoricalDtype):
         if n == 0:

@@ -16,6 +16,7 @@ import pandas as pd
 from ._artifact import load_artifact, save_artifact
 from ._automl import fit_automl
 from ._exceptions import (
+    ArtifactError,
     ArtifactVersionWarning,
     DataError,
     MLError,
@@ -606,7 +607,15 @@ def score(
     path = _resolve(artifact_dir, artifact_path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ArtifactVersionWarning)
-        artifact = load_artifact(path, artifact_sha256, run_id, model_key=spec.key)
+        try:
+            artifact = load_artifact(
+                path, artifact_sha256, frozen_run_id, model_key=spec.key
+            )
+        except ArtifactError as exc:
+            raise ArtifactError(
+                f"run {run_id!r} cannot score with the model frozen in run "
+                f"{frozen_run_id!r}: {exc}"
+            ) from exc
     notes = [
         RunWarning("warning", "library_version_difference", str(w.message))
         for w in caught
