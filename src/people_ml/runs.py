@@ -103,7 +103,10 @@ def execute_run(
         )
     write_outputs(session, outputs)
     previous = pd.to_numeric(runs.get("run_number"), errors="coerce")
-    run_number = 1 if previous is None or previous.dropna().empty else int(previous.max()) + 1
+    if previous is None or previous.dropna().empty:
+        run_number = 1
+    else:
+        run_number = int(previous.max()) + 1
     record = outputs.run.copy()
     record.insert(1, "run_number", run_number)
     record["dbt_model"] = model_name

@@ -6,7 +6,6 @@ import datetime as dt
 
 import duckdb
 import pytest
-
 from conftest import Project
 
 pytestmark = pytest.mark.dbt
@@ -149,4 +148,7 @@ def test_bad_extract_fails_at_staging_naming_table_and_rule(
 def _built_relations(project: Project) -> set[str]:
     if not project.warehouse.exists():
         return set()
-    return {row[0] for row in project.query("select table_name from information_schema.tables")}
+    return {
+        row[0]
+        for row in project.query("select table_name from information_schema.tables")
+    }
