@@ -1,8 +1,63 @@
 """Train and score people-analytics ML models for dbt Python models.
 
-The public API: parse a spec, split a panel frame in time, profile features, run
-AutoML, persist and verify artifacts, and the two entry points :func:`train` and
-:func:`score` that return :class:`RunOutputs` frames for the dbt side.
+Pure-Python library: a pandas frame and an :class:`MLModelSpec` in, pandas frames
+(:class:`RunOutputs`) out. The dbt side reads frames from DuckDB, decides
+train-or-score and appends the outputs to tables.
+
+Entry points
+------------
+:func:`train`
+    time split -> feature profile (EDA) -> AutoML on the training period ->
+    test metrics -> predictions and SHAP values for the predict set -> artifact.
+:func:`score`
+    verify and load a frozen artifact, predict and explain the current predict
+    set with exactly the persisted pipeline, threshold and feature list; test
+    metrics for monitoring when the latest labelled period has labels. Never
+    fits and never falls back to training.
+
+Design decisions
+----------------
+Split and embargo
+    Predict set: rows at the latest sample date with a null target. Test set:
+    all labelled rows at the latest labelled date. Training: labelled rows with
+    ``sample_date <= test_date - label_horizon_months`` (month ends map to month
+    ends). A label at date ``s`` resolves over ``(s, s + horizon]``, so the
+    embargo guarantees every training label was known at the test date: the
+    model learns only what production would have known, and no training outcome
+    window overlaps the test period's. Rows in the gap are unused.
+Tuning
+    Cross-validation on the training period only, folds grouped by entity
+    (``StratifiedGroupKFold`` / ``GroupKFold``), so a person's other snapshots
+    never validate their own. Candidates: regularised logistic regression /
+    ridge and ``HistGradientBoosting`` (bounded to <= 200 trees, <= 31 leaves,
+    depth <= 6 so SHAP on 100k rows takes seconds to a couple of minutes, see
+    ``benchmarks/shap_cost.py``). The winner maximises the spec metric.
+Class imbalance
+    ``class_weight`` (None | balanced) is searched for the linear model; trees
+    are unweighted (sklearn's weighted binning made fits 5-10x slower). No
+    resampling. The decision threshold maximises the minority class's F1 on
+    out-of-fold training predictions, never on the test period.
+Calibration
+    The winner's out-of-fold margins are calibrated by cross-fitting (sigmoid;
+    isotonic from 1000 rows) and a calibrator is kept only if it lowers the
+    out-of-fold Brier score by at least 1 %; it is then fit on all out-of-fold
+    margins. The decision and the Brier/log-loss comparison are recorded.
+SHAP output space
+    SHAP explains the model's raw output: the log-odds margin for classifiers
+    (``shap_output_space='log_odds'``) and the prediction for regressors
+    (``'prediction'``). When a calibrator is applied, ``prediction`` is the
+    calibrated probability but SHAP still explains the uncalibrated margin
+    (``'log_odds_uncalibrated'``): ``base_value + sum(shap) == model_output``
+    (checked, else :class:`ExplanationError`), not the probability. One-hot and
+    missing-indicator columns are summed back to their original feature.
+Artifacts
+    Content-addressed pickles ``<sha256>.pkl`` written atomically and never
+    overwritten; the file's sha256 is verified before anything is unpickled and
+    scikit-learn/numpy minor-version differences are refused.
+Threads
+    Native thread pools are limited to ``$PEOPLE_ML_THREADS`` (default 1):
+    OpenMP spin-waiting made HistGradientBoosting fits 10-40x slower on a busy
+    2-core machine.
 """
 
 from __future__ import annotations
