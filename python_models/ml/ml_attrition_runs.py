@@ -6,7 +6,11 @@ from people_ml.runs import execute_run, previous_runs
 def model(dbt, session):
     # Append-only run history: set here because dbt's Python parser ignores the
     # folder-level materialization in dbt_project.yml.
-    dbt.config(materialized="incremental", incremental_strategy="append")
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="append",
+        on_schema_change="append_new_columns",
+    )
     frame = dbt.ref("int_attrition_samples_labelled").df()
     decisions = dbt.ref("run_status").df()
     return execute_run(

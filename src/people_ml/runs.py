@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,7 @@ def execute_run(
     pandas.DataFrame
         The one-row run record that dbt appends to the model's run table.
     """
+    started = time.perf_counter()
     spec = MLModelSpec.from_config(spec_config)
     run_ids = runs["run_id"].astype(str).tolist()
     frozen = frozen_run_id(decisions, run_ids)
@@ -112,6 +114,7 @@ def execute_run(
     record["dbt_model"] = model_name
     record["invocation_id"] = invocation_id()
     record["spec"] = json.dumps(spec_config, sort_keys=True, default=str)
+    record["total_seconds"] = time.perf_counter() - started
     record["created_at"] = pd.Timestamp(dt.datetime.now(dt.UTC)).tz_localize(None)
     return record
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,9 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "shap_output_space",
         "candidates",
         "frozen_run_id",
+        "fit_seconds",
+        "predict_seconds",
+        "explain_seconds",
     ),
     "predictions": (
         "run_id",
@@ -249,9 +253,15 @@ def _predictions_and_shap(
     model: FittedModel,
     predict: pd.DataFrame,
     prepared: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    started = time.perf_counter()
     preds = model.predict(prepared)
+    predicted = time.perf_counter()
     expl = model.explain(prepared)
+    timings = {
+        "predict_seconds": predicted - started,
+        "explain_seconds": time.perf_counter() - predicted,
+    }
     n = len(predict)
     entity = predict[spec.entity_id].astype(str).to_numpy()
     predictions = pd.DataFrame(
@@ -287,7 +297,7 @@ def _predictions_and_shap(
         },
         columns=list(OUTPUT_COLUMNS["shap_values"]),
     )
-    return predictions, shap_values
+    return predictions, shap_values, timings
 
 
 def _run_frame(values: dict[str, Any]) -> pd.DataFrame:
@@ -422,6 +432,7 @@ def train(
         for c in frame.columns
         if c not in (spec.entity_id, spec.sample_date, spec.target)
     ]
+    fit_started = time.perf_counter()
     result = fit_automl(
         train_rows[candidates_cols],
         train_rows[spec.target],
@@ -437,13 +448,14 @@ def train(
         exclude=spec.exclude,
         keep_columns=spec.keep_columns,
     )
+    fit_seconds = time.perf_counter() - fit_started
     model = result.model
     notes = _split_notes(b) + list(result.warnings)
     test_metrics, test_notes = _test_metrics(spec, model, split)
     notes += test_notes
     prepared = model.prepare(split.predict, split.predict[spec.sample_date])
     notes += _unseen_categories(model, prepared)
-    predictions, shap_values = _predictions_and_shap(
+    predictions, shap_values, timings = _predictions_and_shap(
         run_id, spec, model, split.predict, prepared
     )
     fp = fingerprint(train_rows, spec)
@@ -489,6 +501,8 @@ def train(
             "shap_output_space": model.shap_output_space,
             "candidates": _json(candidates_json),
             "frozen_run_id": None,
+            "fit_seconds": fit_seconds,
+            **timings,
         }
     )
     parts = [("test", test_metrics)] if test_metrics is not None else []
@@ -662,7 +676,7 @@ def score(
             f"{frozen_run_id!r}: {exc}. {fix}"
         ) from exc
     notes += _split_notes(b) + test_notes + _unseen_categories(model, prepared)
-    predictions, shap_values = _predictions_and_shap(
+    predictions, shap_values, timings = _predictions_and_shap(
         run_id, spec, model, split.predict, prepared
     )
     training = artifact.training
@@ -695,6 +709,8 @@ def score(
             "shap_output_space": model.shap_output_space,
             "candidates": _json(training["candidates"]),
             "frozen_run_id": frozen_run_id,
+            "fit_seconds": 0.0,
+            **timings,
         }
     )
     profile = _scoring_profile(
