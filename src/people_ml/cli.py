@@ -1,7 +1,10 @@
 """The ``people-ml`` command line.
 
 Exit codes: 0 success; 1 the command ran but failed (for example a dbt failure);
-2 bad usage or bad input (an invalid argument, a project that cannot be found).
+2 bad usage or bad input (an invalid argument, an unknown or ambiguous run id, a
+missing reason, a malformed decision log, a project that cannot be found);
+3 refused by a rule (for example deploying an ignored run); 4 the warehouse is
+locked by another process (a running dbt build): try again when it finishes.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from people_ml import __version__
+from people_ml import __version__, decisions, lifecycle, reports
 from people_ml.project import ProjectNotFoundError, ProjectPaths, find_project
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_REFUSED = 3
+EXIT_BUSY = 4
 
 
 class CommandError(Exception):
@@ -82,6 +87,107 @@ def _cmd_dbt(args: argparse.Namespace, project: ProjectPaths) -> int:
     return subprocess.call(command, cwd=project.root, env=project.dbt_env())
 
 
+def _store(project: ProjectPaths) -> lifecycle.RunStore:
+    return lifecycle.load_runs(project.warehouse)
+
+
+def _seed(project: ProjectPaths) -> Path:
+    return project.seeds_dir / "run_status.csv"
+
+
+def _cmd_runs(args: argparse.Namespace, project: ProjectPaths) -> int:
+    store = _store(project)
+    runs = store.runs.copy()
+    runs["status"] = runs["run_id"].map(lifecycle.statuses(store, _seed(project)))
+    if args.model:
+        runs = runs[runs["model_key"] == args.model]
+    if args.status:
+        runs = runs[runs["status"] == args.status]
+    if runs.empty:
+        print("no runs match")
+        return EXIT_OK
+    print(reports.runs_table(runs))
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace, project: ProjectPaths) -> int:
+    store = _store(project)
+    run = store.resolve(args.run_id)
+    print(reports.run_report(lifecycle.run_report(store, _seed(project), run)))
+    return EXIT_OK
+
+
+def _decided(
+    project: ProjectPaths, decision: decisions.Decision, args: argparse.Namespace
+) -> int:
+    print(
+        f"recorded: run {decision.run_id} -> {decision.status} by "
+        f"{decision.decided_by} at {decision.decided_at:%Y-%m-%d %H:%M:%S} UTC "
+        f"({decision.reason})"
+    )
+    if not args.apply:
+        print("run `dbt build` (or add --apply) for BI to see it")
+        return EXIT_OK
+    # Reload the decision log and rebuild what reads it, without retraining.
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        "build",
+        "--select",
+        "run_status+",
+        "--exclude",
+        "tag:ml_model",
+    ]
+    code = subprocess.call(command, cwd=project.root, env=project.dbt_env())
+    return EXIT_OK if code == 0 else EXIT_FAILED
+
+
+def _cmd_deploy(args: argparse.Namespace, project: ProjectPaths) -> int:
+    decision = lifecycle.decide(
+        _store(project),
+        _seed(project),
+        run_prefix=args.run_id,
+        status="persisted" if args.persist else "deployed",
+        reason=args.reason,
+        decided_by=lifecycle.actor(args.by),
+    )
+    return _decided(project, decision, args)
+
+
+def _cmd_ignore(args: argparse.Namespace, project: ProjectPaths) -> int:
+    decision = lifecycle.decide(
+        _store(project),
+        _seed(project),
+        run_prefix=args.run_id,
+        status="ignored",
+        reason=args.reason,
+        decided_by=lifecycle.actor(args.by),
+    )
+    return _decided(project, decision, args)
+
+
+def _cmd_unfreeze(args: argparse.Namespace, project: ProjectPaths) -> int:
+    decision = lifecycle.unfreeze(
+        _store(project),
+        _seed(project),
+        model_key=args.model,
+        reason=args.reason,
+        decided_by=lifecycle.actor(args.by),
+    )
+    return _decided(project, decision, args)
+
+
+def _decision_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reason", required=True, help="why (required)")
+    parser.add_argument(
+        "--by", help="who decides (default: PEOPLE_ML_USER, else your login)"
+    )
+    parser.add_argument(
+        "--apply",
+        action="store_true",
+        help="reload the decision log and rebuild what depends on it now",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``people-ml``."""
     parser = argparse.ArgumentParser(
@@ -116,6 +222,41 @@ def build_parser() -> argparse.ArgumentParser:
     advance.add_argument("--out", help="folder of the extract (default: data/raw/hris)")
     advance.set_defaults(handler=_cmd_advance)
 
+    runs = commands.add_parser("runs", help="list ML runs and their status")
+    runs.add_argument("--model", help="only this ML model (its key)")
+    runs.add_argument("--status", choices=decisions.STATUSES)
+    runs.set_defaults(handler=_cmd_runs)
+
+    show = commands.add_parser("show", help="a run's results summary and EDA profile")
+    show.add_argument("run_id", help="run id or a unique prefix of one")
+    show.set_defaults(handler=_cmd_show)
+
+    deploy = commands.add_parser(
+        "deploy", help="deploy a pending run (--persist also freezes its model)"
+    )
+    deploy.add_argument("run_id", help="run id or a unique prefix of one")
+    deploy.add_argument(
+        "--persist",
+        action="store_true",
+        help="deploy and persist: later builds score with this run's model",
+    )
+    _decision_options(deploy)
+    deploy.set_defaults(handler=_cmd_deploy)
+
+    ignore = commands.add_parser(
+        "ignore", help="ignore a pending run (final; it stays viewable)"
+    )
+    ignore.add_argument("run_id", help="run id or a unique prefix of one")
+    _decision_options(ignore)
+    ignore.set_defaults(handler=_cmd_ignore)
+
+    unfreeze = commands.add_parser(
+        "unfreeze", help="unfreeze a model: the next build trains anew"
+    )
+    unfreeze.add_argument("model", help="the ML model's key, e.g. attrition")
+    _decision_options(unfreeze)
+    unfreeze.set_defaults(handler=_cmd_unfreeze)
+
     dbt = commands.add_parser(
         "dbt", help="run dbt with every path anchored to the project"
     )
@@ -140,6 +281,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProjectNotFoundError as error:
         print(f"people-ml: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except decisions.RuleError as error:
+        print(f"people-ml: refused: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except lifecycle.WarehouseBusyError as error:
+        print(f"people-ml: {error}", file=sys.stderr)
+        return EXIT_BUSY
     except ValueError as error:
         # Generator and spec validation errors are ValueErrors with a message
         # that names the argument and the allowed values.

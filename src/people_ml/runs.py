@@ -85,6 +85,10 @@ def execute_run(
         The one-row run record that dbt appends to the model's run table.
     """
     started = time.perf_counter()
+    spec_config = dict(spec_config)
+    # A deployment option, not part of the model: scored runs of a frozen
+    # model are deployed by the system unless the spec turns it off.
+    auto_deploy = bool(spec_config.pop("auto_deploy_scored_runs", True))
     spec = MLModelSpec.from_config(spec_config)
     run_ids = runs["run_id"].astype(str).tolist()
     frozen = frozen_run_id(decisions, run_ids)
@@ -111,9 +115,14 @@ def execute_run(
         run_number = int(previous.max()) + 1
     record = outputs.run.copy()
     record.insert(1, "run_number", run_number)
+    record["is_auto_deployed"] = frozen is not None and auto_deploy
     record["dbt_model"] = model_name
     record["invocation_id"] = invocation_id()
-    record["spec"] = json.dumps(spec_config, sort_keys=True, default=str)
+    record["spec"] = json.dumps(
+        {**spec_config, "auto_deploy_scored_runs": auto_deploy},
+        sort_keys=True,
+        default=str,
+    )
     record["total_seconds"] = time.perf_counter() - started
     record["created_at"] = pd.Timestamp(dt.datetime.now(dt.UTC)).tz_localize(None)
     return record
