@@ -1,0 +1,155 @@
+"""Benchmark the main job: dbt build with training, then with frozen models.
+
+For each size: copy the project to a temporary folder, generate the synthetic
+HRIS extract, run `dbt build` (AutoML trains both ML models), freeze both runs,
+advance one month and build again (scoring only). Prints wall time and peak
+memory of each build, and the fit / predict / SHAP seconds each run recorded.
+
+    python benchmarks/build_timings.py                  # default size
+    python benchmarks/build_timings.py --employees 100000
+
+A script that prints figures, not a test: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+ITEMS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "python_models",
+    "macros",
+    "seeds",
+    "tests",
+    "analyses",
+)
+MODELS = ("ml_attrition_runs", "ml_expected_pay_runs")
+
+
+def _copy(root: Path) -> None:
+    for item in ITEMS:
+        source = REPO / item
+        if source.is_dir():
+            shutil.copytree(
+                source,
+                root / item,
+                ignore=shutil.ignore_patterns("python", "__pycache__"),
+            )
+        else:
+            shutil.copy2(source, root / item)
+    (root / "warehouse").mkdir()
+    (root / "seeds" / "run_status.csv").write_text(
+        "run_id,status,decided_at,decided_by,reason\n"
+    )
+
+
+def _timed(command: list[str], root: Path) -> tuple[float, float]:
+    """Run a command; return wall seconds and peak resident memory in MiB."""
+    env = {
+        **os.environ,
+        "PEOPLE_ML_HOME": str(root),
+        "DBT_PROFILES_DIR": str(root),
+        "DO_NOT_TRACK": "1",
+    }
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    output = process.stdout.read() if process.stdout else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{output.decode()[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def _runs(root: Path, run_number: int) -> list[tuple]:
+    with duckdb.connect(
+        str(root / "warehouse/people_ml.duckdb"), read_only=True
+    ) as con:
+        return [
+            con.execute(
+                f"select '{model}', run_id, mode, n_train_rows, n_predict_rows, "
+                f"fit_seconds, predict_seconds, explain_seconds, total_seconds "
+                f"from ml.{model} where run_number = {run_number}"
+            ).fetchone()
+            for model in MODELS
+        ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--employees", type=int, default=2000)
+    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    args = parser.parse_args()
+    bin_dir = Path(sys.executable).parent
+    root = Path(tempfile.mkdtemp(prefix="people_ml_bench_")) / "project"
+    root.mkdir()
+    _copy(root)
+    rows = []
+    seconds, mib = _timed(
+        [
+            str(bin_dir / "people-ml"),
+            "generate",
+            "--employees",
+            str(args.employees),
+            "--months",
+            str(args.months),
+        ],
+        root,
+    )
+    rows.append(("generate", seconds, mib))
+    seconds, mib = _timed([str(bin_dir / "dbt"), "build"], root)
+    rows.append(("dbt build (train)", seconds, mib))
+    trained = _runs(root, 1)
+    with (root / "seeds" / "run_status.csv").open("a") as log:
+        for run in trained:
+            log.write(f"{run[1]},persisted,2026-01-01 00:00:00,benchmark,freeze\n")
+    seconds, mib = _timed(
+        [str(bin_dir / "people-ml"), "advance", "--months", "1"], root
+    )
+    rows.append(("advance 1 month", seconds, mib))
+    seconds, mib = _timed([str(bin_dir / "dbt"), "build"], root)
+    rows.append(("dbt build (score)", seconds, mib))
+    scored = _runs(root, 2)
+
+    print(
+        f"\n{args.employees:,} employees x {args.months} months "
+        f"({os.cpu_count()} cores, PEOPLE_ML_THREADS="
+        f"{os.environ.get('PEOPLE_ML_THREADS', '1')})\n"
+    )
+    print(f"{'step':<22}{'wall s':>10}{'peak MiB':>12}")
+    for step, seconds, mib in rows:
+        print(f"{step:<22}{seconds:>10.1f}{mib:>12.0f}")
+    print(
+        f"\n{'run':<24}{'mode':<9}{'train rows':>11}{'predicted':>10}"
+        f"{'fit s':>8}{'predict s':>10}{'SHAP s':>8}{'total s':>9}"
+    )
+    for model, _, mode, n_train, n_predict, fit, predict, shap, total in (
+        trained + scored
+    ):
+        print(
+            f"{model:<24}{mode:<9}{n_train:>11,}{n_predict:>10,}{fit:>8.1f}"
+            f"{predict:>10.2f}{shap:>8.1f}{total:>9.1f}"
+        )
+    if args.keep:
+        print(f"\nkept {root}")
+    else:
+        shutil.rmtree(root.parent)
+
+
+if __name__ == "__main__":
+    main()
