@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from people_ml.decisions import frozen_run_id
+from people_ml.decisions import frozen_run_id, read_log
 from people_ml.ml import MLModelSpec, RunOutputs, score, train
 
 STORE_SCHEMA = "ml_store"
@@ -44,6 +44,36 @@ def invocation_id() -> str:
     except ImportError:  # outside dbt, e.g. a notebook
         return "manual"
     return str(get_invocation_id())
+
+
+def check_decisions_loaded(decisions: pd.DataFrame) -> None:
+    """Refuse to run on a decision log older than the CSV on disk.
+
+    A build that selects only the ML models does not reload the seed, so the
+    warehouse may hold yesterday's decisions: training a model that was just
+    frozen (or scoring one just unfrozen) would be wrong, so stop instead.
+
+    Raises
+    ------
+    RunError
+        When ``seeds/run_status.csv`` holds decisions the warehouse lacks.
+    """
+    path = Path(os.environ.get("PEOPLE_ML_HOME", ".")) / "seeds" / "run_status.csv"
+    if not path.exists():
+        return
+    on_disk = {(d.run_id, d.status, pd.Timestamp(d.decided_at)) for d in read_log(path)}
+    loaded = {
+        (str(run_id), str(status), pd.Timestamp(decided_at))
+        for run_id, status, decided_at in decisions[
+            ["run_id", "status", "decided_at"]
+        ].itertuples(index=False)
+    }
+    if on_disk != loaded:
+        raise RunError(
+            f"{path} differs from the decisions loaded in the warehouse: reload it "
+            "first with `dbt seed --select run_status` or build it with the model "
+            "(`dbt build --select run_status+`)."
+        )
 
 
 def previous_runs(session: Any, this: Any, is_incremental: bool) -> pd.DataFrame:
@@ -85,6 +115,7 @@ def execute_run(
         The one-row run record that dbt appends to the model's run table.
     """
     started = time.perf_counter()
+    check_decisions_loaded(decisions)
     spec_config = dict(spec_config)
     # A deployment option, not part of the model: scored runs of a frozen
     # model are deployed by the system unless the spec turns it off.

@@ -44,8 +44,14 @@ def test_train_freeze_score_tamper_refresh(project: Project) -> None:
     assert hashlib.sha256(pickle.read_bytes()).hexdigest() == sha_1
     pickle_bytes = pickle.read_bytes()
 
-    # 2. Freeze run 1, move the company forward a month and build: run 2 scores.
+    # 2. Freeze run 1. A build of the ML model alone would read the decisions
+    # loaded before the edit, so it refuses rather than train a frozen model.
     _freeze(project, run_1_id)
+    stale = project.dbt("build", "--select", "ml_attrition_runs")
+    assert not stale.ok
+    assert "differs from the decisions loaded in the warehouse" in stale.output
+    assert len(_runs(project)) == 1
+    # Move the company forward a month and build: run 2 scores.
     advanced = project.people_ml("advance", "--months", "1")
     assert advanced.returncode == 0, advanced.stderr
     second = project.dbt("build", *SELECT)

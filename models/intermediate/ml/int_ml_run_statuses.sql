@@ -1,6 +1,5 @@
--- One row per run with its current status: its latest decision (from the
--- run_status log, or the system's automatic deployment of a run scored by a
--- frozen model), else pending.
+-- One row per run with its current status: its latest decision, else
+-- pending.
 with
 
 runs as (
@@ -11,43 +10,7 @@ runs as (
 
 decisions as (
 
-    select * from {{ ref('int_ml_decisions_validated') }}
-
-),
-
-logged_decisions as (
-
-    select
-        run_id,
-        status,
-        decided_by,
-        reason,
-        decided_at
-
-    from decisions
-
-),
-
-system_decisions as (
-
-    select
-        run_id,
-        'deployed' as status,
-        'people-ml' as decided_by,
-        'scored with frozen run ' || frozen_run_id
-        || ': deployed automatically' as reason,
-        created_at as decided_at
-
-    from runs
-    where is_auto_deployed
-
-),
-
-all_decisions as (
-
-    select * from logged_decisions
-    union all
-    select * from system_decisions
+    select * from {{ ref('int_ml_run_decisions') }}
 
 ),
 
@@ -59,7 +22,7 @@ latest_decisions as (
             partition by run_id order by decided_at desc, status asc
         ) as recency_rank
 
-    from all_decisions
+    from decisions
 
 ),
 
