@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 __all__ = ["AutoMLResult", "CandidateResult", "fit_automl"]
 
 
+#: Rows above which AutoML tunes on a sample of whole entities (see fit_automl).
+DEFAULT_TUNING_MAX_ROWS = 60_000
+
+
 @dataclass(frozen=True)
 class CandidateResult:
     """Cross-validation result of one algorithm setting.
@@ -195,6 +199,7 @@ def fit_automl(
     features: Sequence[str] | None = None,
     exclude: Sequence[str] = (),
     keep_columns: Sequence[str] = (),
+    tuning_max_rows: int | None = DEFAULT_TUNING_MAX_ROWS,
 ) -> AutoMLResult:
     """Profile features, tune candidates by grouped CV and refit the best one.
 
@@ -225,6 +230,13 @@ def fit_automl(
     random_state : int, default=0
     features, exclude, keep_columns : optional
         As in :class:`MLModelSpec`.
+    tuning_max_rows : int or None, default=DEFAULT_TUNING_MAX_ROWS
+        Above this many rows the profile, the search, calibration and the
+        threshold use a sample of whole entities (all rows of the people
+        drawn, so grouped folds stay valid) of at most this many rows; the
+        winner is then refit on every row. The search costs candidates x folds
+        fits, so this keeps AutoML at minutes for 100,000 employees. None:
+        never sample.
 
     Returns
     -------
@@ -236,14 +248,35 @@ def fit_automl(
         Bad target values, no usable feature, too few rows or entities for the
         folds.
     """
+    X = X.reset_index(drop=True)
+    y_all = y.reset_index(drop=True) if isinstance(y, pd.Series) else pd.Series(y)
+    rows = _tuning_rows(len(X), groups, tuning_max_rows, random_state)
     with limit_threads():
-        return _fit_automl(
-            X,
-            y,
+        if rows is None:
+            return _fit_automl(
+                X,
+                y_all,
+                problem_type=problem_type,
+                metric=metric,
+                groups=groups,
+                sample_dates=sample_dates,
+                cv_folds=cv_folds,
+                candidates=candidates,
+                search_iterations=search_iterations,
+                random_state=random_state,
+                features=features,
+                exclude=exclude,
+                keep_columns=keep_columns,
+            )
+        result = _fit_automl(
+            X.iloc[rows].reset_index(drop=True),
+            y_all.iloc[rows].reset_index(drop=True),
             problem_type=problem_type,
             metric=metric,
-            groups=groups,
-            sample_dates=sample_dates,
+            groups=None if groups is None else np.asarray(groups)[rows],
+            sample_dates=None
+            if sample_dates is None
+            else np.asarray(sample_dates)[rows],
             cv_folds=cv_folds,
             candidates=candidates,
             search_iterations=search_iterations,
@@ -252,6 +285,56 @@ def fit_automl(
             exclude=exclude,
             keep_columns=keep_columns,
         )
+        return _refit_on_all_rows(result, X, y_all, sample_dates, rows)
+
+
+def _tuning_rows(
+    n: int,
+    groups: pd.Series | np.ndarray | None,
+    cap: int | None,
+    random_state: int,
+) -> np.ndarray | None:
+    """Row positions of a sample of whole entities of at most ``cap`` rows."""
+    if cap is None or n <= cap:
+        return None
+    rng = np.random.default_rng(random_state)
+    if groups is None:
+        return np.sort(rng.choice(n, size=cap, replace=False))
+    codes, uniques = pd.factorize(pd.Series(np.asarray(groups)), sort=True)
+    order = rng.permutation(len(uniques))
+    sizes = np.bincount(codes, minlength=len(uniques))[order]
+    chosen = order[np.cumsum(sizes) <= cap]
+    return np.flatnonzero(np.isin(codes, chosen))
+
+
+def _refit_on_all_rows(
+    result: AutoMLResult,
+    X: pd.DataFrame,
+    y: pd.Series,
+    sample_dates: pd.Series | np.ndarray | None,
+    rows: np.ndarray,
+) -> AutoMLResult:
+    """Refit the tuned winner's pipeline on every row; keep what was decided."""
+    model = result.model
+    Xc = model.prepare(X, None if sample_dates is None else pd.Series(sample_dates))
+    y_enc = encode_target(y, model.problem_type)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.pipeline.fit(Xc, y_enc)
+    if model.family == "linear":
+        Xt = np.asarray(
+            model.pipeline.named_steps["preprocess"].transform(Xc), dtype=float
+        )
+        model.background_mean = Xt.mean(axis=0)
+        model.background_cov = np.atleast_2d(np.cov(Xt, rowvar=False))
+    note = RunWarning(
+        "info",
+        "tuning_sample",
+        f"profile, search, calibration and threshold used {len(rows):,} of "
+        f"{len(X):,} training rows (whole entities, drawn at random); the winner "
+        "was refit on all rows.",
+    )
+    return AutoMLResult(**{**result.__dict__, "warnings": (*result.warnings, note)})
 
 
 def _fit_automl(

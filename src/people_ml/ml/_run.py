@@ -443,6 +443,7 @@ def train(
         cv_folds=spec.cv_folds,
         candidates=spec.algorithms,
         search_iterations=spec.search_iterations,
+        tuning_max_rows=spec.tuning_max_rows,
         random_state=spec.random_state,
         features=spec.features,
         exclude=spec.exclude,

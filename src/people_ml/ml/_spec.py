@@ -121,6 +121,9 @@ class MLModelSpec:
     search_iterations : int or None, default=None
         Maximum hyperparameter settings tried per algorithm; None uses each
         algorithm's default budget.
+    tuning_max_rows : int, default=60000
+        Above this many training rows, AutoML tunes on a sample of whole
+        entities and refits the winner on all rows (see ``fit_automl``).
     """
 
     key: str
@@ -137,6 +140,7 @@ class MLModelSpec:
     cv_folds: int = 3
     candidates: tuple[str, ...] | None = None
     search_iterations: int | None = None
+    tuning_max_rows: int = 60_000
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not _SNAKE_CASE.match(self.key):
@@ -212,6 +216,7 @@ class MLModelSpec:
             _as_int(
                 "search_iterations", self.search_iterations, 1, _MAX_SEARCH_ITERATIONS
             )
+        _as_int("tuning_max_rows", self.tuning_max_rows, 1_000, 100_000_000)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MLModelSpec:
