@@ -1,0 +1,118 @@
+"""The semantic layer answers what the marts say: `mf query` on real dbt and DuckDB.
+
+build -> deploy both runs -> rebuild the marts -> `mf query` (a subprocess in the
+project copy) against SQL over marts.fct_ml_predictions / fct_ml_expected_pay.
+The session's shared `built_project` is left alone: deploying changes its marts.
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Project
+
+pytestmark = pytest.mark.dbt
+
+pytest.importorskip("dbt_metricflow", reason="dbt-metricflow (the dev extra)")
+
+MF = Path(sys.executable).parent / "mf"
+REL = 1e-6
+
+
+def _build(project: Project, *args: str) -> None:
+    result = project.dbt("build", *args)
+    assert result.ok, result.output[-4000:]
+
+
+def _mf_query(project: Project, metrics: list[str], group_by: str) -> list[dict]:
+    """Run `mf query` in the project copy; the rows of its CSV output."""
+    out = project.root / "mf_query.csv"
+    # mf opens the DuckDB file read-write: nothing else may hold it meanwhile.
+    completed = subprocess.run(
+        [
+            str(MF),
+            "query",
+            "--metrics",
+            ",".join(metrics),
+            "--group-by",
+            group_by,
+            "--csv",
+            str(out),
+            "--quiet",
+        ],
+        cwd=project.root,
+        env=project.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, (completed.stdout + completed.stderr)[-4000:]
+    with out.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _by_division(rows: list[tuple]) -> dict[str, tuple]:
+    return {division or "": tuple(values) for division, *values in rows}
+
+
+def test_mf_query_matches_the_marts(project: Project) -> None:
+    _build(project)
+    runs = project.query("select run_id from marts.dim_ml_runs order by run_id")
+    assert len(runs) == 2  # one attrition and one expected_pay run
+    for (run_id,) in runs:
+        completed = project.people_ml(
+            "deploy", run_id, "--reason", "semantic layer test", "--by", "pytest"
+        )
+        assert completed.returncode == 0, completed.stderr
+    _build(project, "--select", "run_status+", "--exclude", "tag:ml_model")
+
+    expected = _by_division(
+        project.query(
+            "select division_name, sum(prediction),"
+            " count(*) filter (where risk_band = 'high')"
+            " from marts.fct_ml_predictions where model_key = 'attrition'"
+            " group by division_name"
+        )
+    )
+    pay_gap = _by_division(
+        project.query(
+            "select predictions.division_name,"
+            " avg(pay.actual_base_salary) / avg(pay.expected_base_salary) - 1"
+            " from marts.fct_ml_expected_pay as pay"
+            " left join marts.fct_ml_predictions as predictions"
+            " on pay.prediction_id = predictions.prediction_id"
+            " group by predictions.division_name"
+        )
+    )
+    (leavers, high_risk) = project.query(
+        "select sum(prediction), count(*) filter (where risk_band = 'high')"
+        " from marts.fct_ml_predictions where model_key = 'attrition'"
+    )[0]
+    assert leavers > 0 and high_risk > 0
+
+    rows = _mf_query(
+        project,
+        ["expected_leavers", "high_risk_headcount", "average_pay_gap_share"],
+        "prediction__division_name",
+    )
+    answered = {row["prediction__division_name"]: row for row in rows}
+    assert set(answered) == set(expected) | set(pay_gap)
+    for division, (division_leavers, division_high_risk) in expected.items():
+        row = answered[division]
+        assert float(row["expected_leavers"]) == pytest.approx(
+            division_leavers, rel=REL
+        )
+        assert int(row["high_risk_headcount"]) == division_high_risk
+    for division, (gap,) in pay_gap.items():
+        assert float(answered[division]["average_pay_gap_share"]) == pytest.approx(
+            gap, rel=REL
+        )
+    # The slices add up to the company total: no row lost to the group-by.
+    assert sum(float(row["expected_leavers"]) for row in rows) == pytest.approx(
+        leavers, rel=REL
+    )
+    assert sum(int(row["high_risk_headcount"]) for row in rows) == high_risk
