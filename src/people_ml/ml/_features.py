@@ -85,8 +85,9 @@ def detect_type(
         return "date", ""
     if pd.api.types.is_numeric_dtype(s):
         uniq = np.unique(values.to_numpy(dtype=float)) if n else np.array([])
-        if len(uniq) == 2 and set(uniq) <= {0.0, 1.0}:
-            return "boolean", ""
+        # Numbers that happen to be 0/1 in training stay numeric: a count such
+        # as manager changes can reach 2 later, and scaled 0/1 numbers model
+        # the same as booleans. Only bool dtypes and yes/no text are boolean.
         if n >= 20 and len(uniq) == n and np.all(np.mod(uniq, 1) == 0):
             span = uniq.max() - uniq.min() + 1
             if _ID_NAME.search(str(s.name)) or span <= 2 * n:
