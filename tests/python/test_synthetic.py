@@ -808,18 +808,79 @@ def test_drivers_have_the_documented_direction(panel: dict[str, np.ndarray]) -> 
     )
     x = np.column_stack([panel[n].astype(float) for n in names])
     beta = _logit_fit(x, panel["voluntary"].astype(float))[1:]
-    # right sign, and within a factor of ~2 of the truth (frailty and noise
-    # attenuate; 3,000 people over 3 years give ~1,200 exits)
-    assert (beta > 0).all(), dict(zip(names, beta.round(3), strict=True))
-    assert (beta > 0.4 * truth).all() and (beta < 1.8 * truth).all(), dict(
-        zip(names, beta.round(3), strict=True)
-    )
-    # the raw contrast agrees: low compa-ratio people leave more
+    found = dict(zip(names, beta.round(3), strict=True))
+    # right sign, and close to the truth (the small frailty attenuates a little;
+    # 3,000 people over 3 years give ~1,300 exits, and years in level, the
+    # weakest driver, is the noisiest)
+    assert (beta > 0).all(), found
+    assert (beta > 0.5 * truth).all() and (beta < 1.6 * truth).all(), found
+    # the documented ranking by strength (coefficient x sd of the driver): pay
+    # gap and first year, then manager change and low rating, then years in
+    # level and top rating
+    strength = dict(zip(names, beta * x.std(axis=0), strict=True))
+    top_tier = min(strength["pay_gap"], strength["first_year"])
+    middle = (strength["manager_change"], strength["low_rating"])
+    weakest = max(strength["years_in_level"], strength["top_rating"])
+    assert top_tier > 1.3 * max(middle) and min(middle) > 1.5 * weakest, strength
+    # the raw contrast agrees: low compa-ratio people leave far more
     low_pay = panel["compa_ratio"] < 0.9
     high_pay = panel["compa_ratio"] >= 1.0
     assert (
-        panel["voluntary"][low_pay].mean() > 1.3 * panel["voluntary"][high_pay].mean()
+        panel["voluntary"][low_pay].mean() > 3.0 * panel["voluntary"][high_pay].mean()
     )
+
+
+def _twelve_month_frame(
+    panel: dict[str, np.ndarray], month: int, names: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drivers on a sample date and 'a voluntary exit in the next 12 months'."""
+    at = panel["month"] == month
+    window = (panel["month"] >= month) & (panel["month"] < month + 12)
+    leavers = panel["worker"][window & panel["voluntary"]]
+    x = np.column_stack([panel[n][at].astype(float) for n in names])
+    return x, np.isin(panel["worker"][at], leavers).astype(float)
+
+
+def test_a_12_month_label_carries_a_realistic_signal(
+    panel: dict[str, np.ndarray],
+) -> None:
+    """What the attrition training frame sees: quarterly samples, 12-month label.
+
+    Trained on the samples at least 12 months before the last labelled one and
+    tested on it (as benchmarks/attrition_signal.py does on the dbt frame), a
+    logistic regression on the drivers reaches a realistic ROC AUC; the
+    transient drivers are diluted by the 12-month window.
+    """
+    a = DEFAULT_ATTRITION
+    names = [
+        "pay_gap",
+        "years_in_level",
+        "manager_change",
+        "low_rating",
+        "top_rating",
+        "first_year",
+        "second_year",
+    ]
+    last = int(panel["month"].max()) - 11
+    train = [_twelve_month_frame(panel, m, names) for m in range(last - 12, 0, -3)]
+    x = np.vstack([t[0] for t in train])
+    y = np.concatenate([t[1] for t in train])
+    assert 0.08 < y.mean() < 0.16
+    beta = _logit_fit(x, y)
+    x_test, y_test = _twelve_month_frame(panel, last, names)
+    score = beta[0] + x_test @ beta[1:]
+    positives, negatives = score[y_test == 1], score[y_test == 0]
+    auc = (positives[:, None] > negatives[None, :]).mean() + 0.5 * (
+        positives[:, None] == negatives[None, :]
+    ).mean()
+    assert 0.70 < auc < 0.83, auc
+    found = dict(zip(names, beta[1:].round(3), strict=True))
+    # pay gap and first year stay the strongest; the manager-change flag (at
+    # most six more months of effect) is diluted well below its monthly value
+    strength = beta[1:] * x.std(axis=0)
+    assert set(np.argsort(strength)[-2:]) == {0, 5}, found
+    assert 0 < found["manager_change"] < 0.8 * a.manager_change, found
+    assert found["pay_gap"] > 0.7 * a.pay, found
 
 
 def test_protected_attributes_act_only_through_pay(

@@ -864,13 +864,13 @@ def _reasons(
     growth_c = att.years_in_level * np.maximum(0.0, yil - 2.0)
     weights = np.stack(
         [
-            0.5 + 4.0 * pay_c,
-            0.5 + 4.0 * growth_c + 2.0 * att.top_rating * (rating == 5),
+            0.5 + pay_c,
+            1.0 + 4.0 * growth_c + 2.0 * att.top_rating * (rating == 5),
             0.3
-            + 4.0 * att.manager_change * mgr6
-            + 1.5 * att.low_rating * ((rating >= 1) & (rating <= 2)),
-            np.full(k, 0.3),
-            np.full(k, 0.6),
+            + att.manager_change * mgr6
+            + 0.5 * att.low_rating * ((rating >= 1) & (rating <= 2)),
+            np.full(k, 0.4),
+            np.full(k, 0.8),
             np.where(age >= 62, 6.0, np.where(age >= 58, 1.5, 0.0)),
         ],
         axis=1,

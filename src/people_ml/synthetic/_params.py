@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 GENERATOR_NAME = "people_ml.synthetic"
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 
 TABLES = (
     "locations",
@@ -365,16 +365,16 @@ class AttritionCoefficients:
     enter it.
     """
 
-    base: float = -5.38
-    pay: float = 0.40
-    years_in_level: float = 0.10
+    base: float = -7.20
+    pay: float = 1.60
+    years_in_level: float = 0.08
     years_in_level_cap: float = 6.0
-    manager_change: float = 0.50
-    low_rating: float = 0.45
-    top_rating: float = 0.40
-    first_year: float = 0.55
-    second_year: float = 0.30
-    frailty_sd: float = 0.50
+    manager_change: float = 1.70
+    low_rating: float = 1.30
+    top_rating: float = 0.70
+    first_year: float = 2.40
+    second_year: float = 1.20
+    frailty_sd: float = 0.25
 
     def odds_ratios(self) -> dict[str, float]:
         """Odds ratio per unit of every driver (``exp`` of its coefficient)."""
