@@ -251,39 +251,30 @@ def fit_automl(
     X = X.reset_index(drop=True)
     y_all = y.reset_index(drop=True) if isinstance(y, pd.Series) else pd.Series(y)
     rows = _tuning_rows(len(X), groups, tuning_max_rows, random_state)
+    settings = {
+        "problem_type": problem_type,
+        "metric": metric,
+        "cv_folds": cv_folds,
+        "candidates": candidates,
+        "search_iterations": search_iterations,
+        "random_state": random_state,
+        "features": features,
+        "exclude": exclude,
+        "keep_columns": keep_columns,
+    }
     with limit_threads():
         if rows is None:
             return _fit_automl(
-                X,
-                y_all,
-                problem_type=problem_type,
-                metric=metric,
-                groups=groups,
-                sample_dates=sample_dates,
-                cv_folds=cv_folds,
-                candidates=candidates,
-                search_iterations=search_iterations,
-                random_state=random_state,
-                features=features,
-                exclude=exclude,
-                keep_columns=keep_columns,
+                X, y_all, groups=groups, sample_dates=sample_dates, **settings
             )
         result = _fit_automl(
             X.iloc[rows].reset_index(drop=True),
             y_all.iloc[rows].reset_index(drop=True),
-            problem_type=problem_type,
-            metric=metric,
             groups=None if groups is None else np.asarray(groups)[rows],
-            sample_dates=None
-            if sample_dates is None
-            else np.asarray(sample_dates)[rows],
-            cv_folds=cv_folds,
-            candidates=candidates,
-            search_iterations=search_iterations,
-            random_state=random_state,
-            features=features,
-            exclude=exclude,
-            keep_columns=keep_columns,
+            sample_dates=(
+                None if sample_dates is None else np.asarray(sample_dates)[rows]
+            ),
+            **settings,
         )
         return _refit_on_all_rows(result, X, y_all, sample_dates, rows)
 
