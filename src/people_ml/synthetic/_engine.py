@@ -278,27 +278,30 @@ class Simulator:
         last = rng.integers(0, len(LAST_NAMES), size=k)
         return gender, eth, first.astype(np.int16), last.astype(np.int16)
 
-    def new_people(
+    def register_people(
         self,
         rng: np.random.Generator,
+        idx: np.ndarray,
         teams: np.ndarray,
-        levels: np.ndarray,
         hire_days: np.ndarray,
-        year: int,
-    ) -> np.ndarray:
-        """Allocate and initialise external hires (state only, no rows)."""
+        age_at_hire: np.ndarray,
+        demographics: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ) -> None:
+        """Set who newly allocated people are: dates, demographics, location,
+        remote work, FTE and the unobserved performance and frailty.
+
+        Shared by the initial population and monthly hires; the random draws
+        come in a fixed order (location, remote, FTE, performance, frailty), so
+        both paths stay deterministic per seed.
+        """
         st, s, wf = self.w, self.structure, self.cfg.workforce
-        k = len(teams)
-        idx = st.alloc(k)
-        family = s.team_family[teams]
-        gender, eth, first, last = self.demographics(rng, family)
-        age = 21.0 + 3.0 * (levels - 1) + rng.gamma(2.0, 3.0, k)
-        age = np.clip(age, 20.0, 62.0)
+        k = len(idx)
+        gender, eth, first, last = demographics
         st.active[idx] = True
         st.hire_day[idx] = hire_days
         st.orig_hire_day[idx] = hire_days
         st.hire_mi[idx] = month_index_of_days(hire_days)
-        st.birth_day[idx] = hire_days - np.round(age * 365.25).astype(np.int64)
+        st.birth_day[idx] = hire_days - np.round(age_at_hire * 365.25).astype(np.int64)
         st.gender[idx], st.ethnicity[idx] = gender, eth
         st.first_name[idx], st.last_name[idx] = first, last
         own = rng.random(k) < 0.85
@@ -309,12 +312,32 @@ class Simulator:
         st.fte[idx] = np.array(FTE_VALUES)[
             rng.choice(len(FTE_VALUES), size=k, p=wf.fte_probs)
         ]
+        st.theta[idx] = rng.normal(0.0, 1.0, k)
+        st.frailty[idx] = rng.normal(0.0, self.cfg.attrition.frailty_sd, k)
+
+    def new_people(
+        self,
+        rng: np.random.Generator,
+        teams: np.ndarray,
+        levels: np.ndarray,
+        hire_days: np.ndarray,
+        year: int,
+    ) -> np.ndarray:
+        """Allocate and initialise external hires (state only, no rows)."""
+        st, s = self.w, self.structure
+        k = len(teams)
+        idx = st.alloc(k)
+        family = s.team_family[teams]
+        gender, eth, first, last = self.demographics(rng, family)
+        age = 21.0 + 3.0 * (levels - 1) + rng.gamma(2.0, 3.0, k)
+        age = np.clip(age, 20.0, 62.0)
+        self.register_people(
+            rng, idx, teams, hire_days, age, (gender, eth, first, last)
+        )
         st.team[idx] = teams
         st.family[idx] = family
         st.level[idx] = levels
         st.tm_team[idx] = -1
-        st.theta[idx] = rng.normal(0.0, 1.0, k)
-        st.frailty[idx] = rng.normal(0.0, self.cfg.attrition.frailty_sd, k)
         st.salary[idx] = self.offer(rng, year, family, levels, gender, eth)
         st.last_rating[idx] = 0
         st.rating_year[idx] = 0

@@ -30,9 +30,7 @@ from people_ml.synthetic._params import (
     C_HIRE,
     C_MERIT,
     C_PROMOTION,
-    FTE_VALUES,
     HIRE,
-    LOCATIONS,
     MANAGER_CHANGE,
     PROMOTION,
 )
@@ -152,24 +150,10 @@ def populate(sim: Simulator) -> None:
         21.0 + 3.0 * (hire_level - 1) + rng.gamma(2.0, 3.0, n_people), 20.0, 60.0
     )
     age_hire = np.maximum(np.minimum(age_hire, 66.5 - tenure), 20.0)
-    st.active[idx] = True
-    st.hire_day[idx] = hire
-    st.orig_hire_day[idx] = hire
-    st.hire_mi[idx] = month_index_of_days(hire)
-    st.birth_day[idx] = hire - np.round(age_hire * 365.25).astype(np.int64)
-    st.gender[idx], st.ethnicity[idx] = gender, eth
-    st.first_name[idx], st.last_name[idx] = first_name, last_name
-    own = rng.random(n_people) < 0.85
-    st.location[idx] = np.where(
-        own, s.team_location[team_of], rng.integers(0, len(LOCATIONS), n_people)
+    sim.register_people(
+        rng, idx, team_of, hire, age_hire, (gender, eth, first_name, last_name)
     )
-    st.remote[idx] = rng.random(n_people) < wf.remote_share
-    st.fte[idx] = np.array(FTE_VALUES)[
-        rng.choice(len(FTE_VALUES), size=n_people, p=wf.fte_probs)
-    ]
     st.level[idx] = level
-    st.theta[idx] = rng.normal(0.0, 1.0, n_people)
-    st.frailty[idx] = rng.normal(0.0, cfg.attrition.frailty_sd, n_people)
 
     # ---- the last two completed annual reviews
     last_review = start_year - 1 if sim.start.month > 1 else start_year - 2
