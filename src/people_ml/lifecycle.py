@@ -127,10 +127,14 @@ def system_decisions(runs: pd.DataFrame) -> list[Decision]:
     ]
 
 
+def _with_system_decisions(store: RunStore, written: list[Decision]) -> list[Decision]:
+    """The logged decisions and the system's, in time order."""
+    return sorted(written + system_decisions(store.runs), key=lambda d: d.decided_at)
+
+
 def all_decisions(store: RunStore, seed: Path) -> list[Decision]:
     """The seed's decisions and the system's, in time order."""
-    combined = log.read_log(seed) + system_decisions(store.runs)
-    return sorted(combined, key=lambda d: d.decided_at)
+    return _with_system_decisions(store, log.read_log(seed))
 
 
 def statuses(store: RunStore, seed: Path) -> pd.Series:
@@ -178,9 +182,7 @@ def decide(
     run = store.resolve(run_prefix)
     with log.locked(seed):
         written = log.read_log(seed)
-        combined = sorted(
-            written + system_decisions(store.runs), key=lambda d: d.decided_at
-        )
+        combined = _with_system_decisions(store, written)
         current = log.current_statuses(log.to_frame(combined), [run.run_id])
         log.check_transition(run.run_id, current.iloc[0], status)
         if status == "persisted":
@@ -222,9 +224,7 @@ def unfreeze(
     runs = store.model_runs(model_key)
     with log.locked(seed):
         written = log.read_log(seed)
-        combined = sorted(
-            written + system_decisions(store.runs), key=lambda d: d.decided_at
-        )
+        combined = _with_system_decisions(store, written)
         frozen = log.frozen_run_id(log.to_frame(combined), runs["run_id"])
         if frozen is None:
             raise RuleError(f"model {model_key} is not frozen: nothing to unfreeze")
