@@ -87,6 +87,67 @@ def _cmd_dbt(args: argparse.Namespace, project: ProjectPaths) -> int:
     return subprocess.call(command, cwd=project.root, env=project.dbt_env())
 
 
+def _cmd_publish(args: argparse.Namespace, project: ProjectPaths) -> int:
+    from people_ml import publish
+
+    with lifecycle.connect_warehouse(project.warehouse) as con:
+        try:
+            publication = publish.publish_warehouse(con, project.publish_dir)
+        except publish.PublicationError as error:
+            raise CommandError(str(error), EXIT_FAILED) from None
+    print(f"Published {len(publication.tables)} marts to {publication.directory}")
+    for name in publication.tables:
+        print(f"  {name:<28} {publication.row_count(name):>10,} rows")
+    return EXIT_OK
+
+
+def _cmd_storyboard(args: argparse.Namespace, project: ProjectPaths) -> int:
+    try:
+        import streamlit  # noqa: F401
+    except ImportError:
+        raise CommandError(
+            "The storyboard needs Streamlit: `pip install -e '.[storyboard]'` (make "
+            "setup installs it)."
+        ) from None
+    from people_ml import publish
+    from people_ml.storyboard import PAGE_HEADLINES, browser
+
+    try:
+        publication = publish.open_publication(project.publish_dir)
+    except publish.PublicationNotFoundError as error:
+        raise CommandError(str(error)) from None
+    env = project.dbt_env()
+    if args.screenshot:
+        headline, min_charts = PAGE_HEADLINES[f"{args.page}.py"]
+        try:
+            with browser.serve(env, port=args.port) as url:
+                shot = browser.capture(
+                    browser.page_url(url, f"{args.page}.py"),
+                    Path(args.screenshot),
+                    wait_for=[headline],
+                    min_charts=min_charts,
+                    width=args.width,
+                    height=args.height,
+                )
+        except browser.BrowserError as error:
+            raise CommandError(str(error), EXIT_FAILED) from None
+        print(
+            f"Saved {shot.screenshot} ({args.page} page, {shot.chart_count} charts, "
+            f"publication {publication.publication_id})"
+        )
+        return EXIT_OK
+    port = args.port or 8501
+    print(
+        f"people_ml storyboard on http://{args.address}:{port} (publication "
+        f"{publication.publication_id}, {publication.published_at:%Y-%m-%d %H:%M} "
+        "UTC); Ctrl-C stops it."
+    )
+    try:
+        return subprocess.call(browser.streamlit_command(port, args.address), env=env)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
 def _store(project: ProjectPaths) -> lifecycle.RunStore:
     return lifecycle.load_runs(project.warehouse)
 
@@ -256,6 +317,40 @@ def build_parser() -> argparse.ArgumentParser:
     unfreeze.add_argument("model", help="the ML model's key, e.g. attrition")
     _decision_options(unfreeze)
     unfreeze.set_defaults(handler=_cmd_unfreeze)
+
+    publish = commands.add_parser(
+        "publish",
+        help="publish the warehouse's marts as Parquet for BI (dbt build does this)",
+    )
+    publish.set_defaults(handler=_cmd_publish)
+
+    storyboard = commands.add_parser(
+        "storyboard", help="open the storyboard app over the published marts"
+    )
+    storyboard.add_argument(
+        "--port",
+        type=int,
+        help="port to serve on (default 8501; any free one with --screenshot)",
+    )
+    storyboard.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="address to listen on (0.0.0.0 to share on the network)",
+    )
+    storyboard.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="do not serve: save a headless-Chromium screenshot of a page and exit",
+    )
+    storyboard.add_argument(
+        "--page",
+        default="overview",
+        choices=["overview", "drivers", "people", "runs", "expected_pay"],
+        help="the page of --screenshot",
+    )
+    storyboard.add_argument("--width", type=int, default=1440, help=argparse.SUPPRESS)
+    storyboard.add_argument("--height", type=int, default=1600, help=argparse.SUPPRESS)
+    storyboard.set_defaults(handler=_cmd_storyboard)
 
     dbt = commands.add_parser(
         "dbt", help="run dbt with every path anchored to the project"

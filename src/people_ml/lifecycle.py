@@ -65,7 +65,8 @@ class RunStore:
         return runs
 
 
-def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+def connect_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse opened read-only; a clear error when missing or locked."""
     if not warehouse.exists():
         raise RunLookupError(
             f"no warehouse at {warehouse}: run `dbt build` first (or set "
@@ -85,7 +86,7 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 def load_runs(warehouse: Path) -> RunStore:
     """Read every ML model's run records (tables ``ml.*_runs``)."""
-    with _connect(warehouse) as con:
+    with connect_warehouse(warehouse) as con:
         tables = [
             row[0]
             for row in con.execute(
@@ -241,7 +242,7 @@ def unfreeze(
 
 def run_report(store: RunStore, seed: Path, run: pd.Series) -> dict[str, object]:
     """Everything `people-ml show` prints about one run."""
-    with _connect(store.warehouse) as con:
+    with connect_warehouse(store.warehouse) as con:
 
         def frame(sql: str) -> pd.DataFrame:
             return con.execute(sql, [run.run_id]).df()

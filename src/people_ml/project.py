@@ -41,6 +41,12 @@ class ProjectPaths:
         return Path(os.environ.get("PEOPLE_ML_ARTIFACT_DIR", default))
 
     @property
+    def publish_dir(self) -> Path:
+        """The marts published for BI readers (``PEOPLE_ML_PUBLISH_DIR``)."""
+        default = self.root / "published"
+        return Path(os.environ.get("PEOPLE_ML_PUBLISH_DIR", default))
+
+    @property
     def seeds_dir(self) -> Path:
         """The dbt seeds folder (holds the run_status decision log)."""
         return self.root / "seeds"
@@ -50,6 +56,7 @@ class ProjectPaths:
         env = dict(os.environ)
         env.setdefault("DO_NOT_TRACK", "1")
         env["PEOPLE_ML_HOME"] = str(self.root)
+        env["PEOPLE_ML_PUBLISH_DIR"] = str(self.publish_dir)
         env.setdefault("DBT_PROFILES_DIR", str(self.root))
         return env
 

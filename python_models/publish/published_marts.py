@@ -1,0 +1,24 @@
+"""Publish every mart as Parquet after each build, for readers that never block it.
+
+One row per published mart. Runs after the marts and their tests, so a build
+whose marts fail a test publishes nothing and readers keep the last good set.
+"""
+
+from people_ml.publish import publish_marts
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return publish_marts(
+        {
+            "dim_ml_models": dbt.ref("dim_ml_models"),
+            "dim_ml_runs": dbt.ref("dim_ml_runs"),
+            "fct_ml_predictions": dbt.ref("fct_ml_predictions"),
+            "fct_ml_prediction_drivers": dbt.ref("fct_ml_prediction_drivers"),
+            "fct_ml_feature_importance": dbt.ref("fct_ml_feature_importance"),
+            "fct_ml_model_performance": dbt.ref("fct_ml_model_performance"),
+            "fct_ml_feature_profile": dbt.ref("fct_ml_feature_profile"),
+            "fct_ml_expected_pay": dbt.ref("fct_ml_expected_pay"),
+            "fct_ml_prediction_history": dbt.ref("fct_ml_prediction_history"),
+        }
+    )

@@ -1,0 +1,350 @@
+"""Publish the marts as Parquet files that readers can use while dbt builds.
+
+A DuckDB file has one writer and no readers while it is written: a BI tool
+holding the warehouse open makes ``dbt build`` fail, and nobody can open it
+while a build runs. So after every build the marts are copied out of the
+warehouse into a *publication*, a folder of Parquet files that is never
+written again once readers can see it:
+
+.. code-block:: text
+
+    published/
+        current -> 20261124T101502123456Z-3f9c2a1b   (symlink, swapped atomically)
+        20261124T101502123456Z-3f9c2a1b/
+            _publication.json                        (what, when, row counts)
+            dim_ml_models.parquet  fct_ml_predictions.parquet  ...
+        people_ml_marts.duckdb                        (views for BI tools)
+
+Writing happens in a hidden staging folder, renamed into place when complete;
+then ``current`` is re-pointed with an atomic rename. A reader that resolves
+``current`` once (:func:`open_publication`) gets one consistent set of marts
+however many builds happen meanwhile; the last :data:`KEEP_PUBLICATIONS`
+publications are kept so a reader mid-way keeps its files. Paths through
+``current/`` always give the newest whole file.
+
+``people_ml_marts.duckdb`` holds only views over ``current/*.parquet`` under
+the warehouse's own names (``marts.fct_ml_predictions``), so SQL written for the
+warehouse runs unchanged. It is replaced by a rename, never written in place,
+so BI tools may keep it open read-only through any number of builds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from people_ml import __version__
+
+CURRENT = "current"
+MANIFEST = "_publication.json"
+CATALOG = "people_ml_marts.duckdb"
+CATALOG_SCHEMA = "marts"
+KEEP_PUBLICATIONS = 3
+# A staging folder older than this belongs to a publish that died midway.
+STALE_STAGING_SECONDS = 3600
+FORMAT_VERSION = 1
+# The marts every build publishes: the `published_marts` dbt model refs each.
+PUBLISHED_MARTS = (
+    "dim_ml_models",
+    "dim_ml_runs",
+    "fct_ml_predictions",
+    "fct_ml_prediction_drivers",
+    "fct_ml_feature_importance",
+    "fct_ml_model_performance",
+    "fct_ml_feature_profile",
+    "fct_ml_expected_pay",
+    "fct_ml_prediction_history",
+)
+
+
+class PublicationNotFoundError(FileNotFoundError):
+    """No complete publication in the folder yet."""
+
+
+class PublicationError(RuntimeError):
+    """A publication that cannot be written or read, with what to do about it."""
+
+
+def publish_dir(home: Path | None = None) -> Path:
+    """The publication folder (``PEOPLE_ML_PUBLISH_DIR``), anchored to the project."""
+    base = home if home is not None else Path(os.environ.get("PEOPLE_ML_HOME", "."))
+    default = base / "published"
+    return Path(os.environ.get("PEOPLE_ML_PUBLISH_DIR", default)).resolve()
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One complete, immutable set of published marts."""
+
+    directory: Path
+    manifest: dict[str, Any]
+
+    @property
+    def publication_id(self) -> str:
+        """The folder name: UTC time of publishing plus a random suffix."""
+        return str(self.manifest["publication_id"])
+
+    @property
+    def published_at(self) -> dt.datetime:
+        """When the publication became current (UTC)."""
+        return dt.datetime.fromisoformat(self.manifest["published_at"])
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The marts in the publication."""
+        return tuple(self.manifest["tables"])
+
+    def path(self, table: str) -> Path:
+        """The Parquet file of ``table``."""
+        if table not in self.manifest["tables"]:
+            raise PublicationError(
+                f"{table} is not in publication {self.publication_id} "
+                f"({', '.join(self.tables)}): add it to the published_marts dbt "
+                "model and rebuild"
+            )
+        return self.directory / self.manifest["tables"][table]["file"]
+
+    def row_count(self, table: str) -> int:
+        """Rows of ``table`` as written."""
+        return int(self.manifest["tables"][table]["row_count"])
+
+    def read(self, table: str) -> pd.DataFrame:
+        """A mart as a pandas frame (DuckDB in memory reads the Parquet file)."""
+        with duckdb.connect() as con:
+            return con.execute(
+                "select * from read_parquet(?)", [str(self.path(table))]
+            ).df()
+
+
+def publish(
+    relations: Mapping[str, duckdb.DuckDBPyRelation],
+    destination: Path,
+    *,
+    source: str,
+    keep: int = KEEP_PUBLICATIONS,
+) -> Publication:
+    """Write ``relations`` as a new publication and make it current.
+
+    Parameters
+    ----------
+    relations
+        Mart name to DuckDB relation (in a dbt Python model: ``dbt.ref(name)``).
+    destination
+        The publication folder; created when missing.
+    source
+        Where the data came from, recorded in the manifest (the dbt invocation
+        id, or ``people-ml publish``).
+    keep
+        How many publications to keep, the new one included (at least 2, so a
+        reader of the previous one keeps its files).
+
+    Returns
+    -------
+    Publication
+        The new current publication.
+    """
+    if not relations:
+        raise PublicationError("nothing to publish: give at least one mart")
+    keep = max(keep, 2)
+    destination.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC)
+    publication_id = f"{now:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
+    staging = destination / f".{publication_id}.staging"
+    staging.mkdir()
+    try:
+        tables: dict[str, dict[str, Any]] = {}
+        for name, relation in sorted(relations.items()):
+            file_name = f"{name}.parquet"
+            relation.to_parquet(str(staging / file_name))
+            tables[name] = {
+                "file": file_name,
+                "row_count": _parquet_rows(staging / file_name),
+                "columns": list(relation.columns),
+            }
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "publication_id": publication_id,
+            "published_at": now.isoformat(),
+            "source": source,
+            "people_ml_version": __version__,
+            "tables": tables,
+        }
+        _write_text(staging / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        final = destination / publication_id
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _point_current(destination, publication_id)
+    _write_catalog(destination, tuple(tables))
+    _prune(destination, keep=keep)
+    return Publication(final, manifest)
+
+
+def open_publication(destination: Path) -> Publication:
+    """The current publication, resolved once: its files never change.
+
+    Raises
+    ------
+    PublicationNotFoundError
+        When nothing has been published to ``destination`` yet.
+    """
+    link = destination / CURRENT
+    if not link.exists():
+        raise PublicationNotFoundError(
+            f"No published marts in {destination}: run `dbt build` (or `make "
+            "build`) to build and publish them, or `people-ml publish` to publish "
+            "what the warehouse holds."
+        )
+    return read_publication(link.resolve())
+
+
+def read_publication(directory: Path) -> Publication:
+    """The publication in ``directory`` (a resolved version folder)."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+    except FileNotFoundError as error:  # pruned between resolve and read
+        raise PublicationNotFoundError(
+            f"Publication {directory.name} was removed while being opened: open "
+            "the current one again."
+        ) from error
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise PublicationError(
+            f"{directory} has publication format {manifest.get('format_version')}, "
+            f"this people_ml reads {FORMAT_VERSION}: rebuild to publish again."
+        )
+    return Publication(directory, manifest)
+
+
+def publications(destination: Path) -> list[str]:
+    """Complete publications in ``destination``, oldest first."""
+    if not destination.is_dir():
+        return []
+    return sorted(
+        entry.name
+        for entry in destination.iterdir()
+        if entry.is_dir()
+        and not entry.is_symlink()
+        and not entry.name.startswith(".")
+        and (entry / MANIFEST).is_file()
+    )
+
+
+def manifest_frame(publication: Publication) -> pd.DataFrame:
+    """One row per published mart: what a dbt model returns as its table."""
+    return pd.DataFrame(
+        [
+            {
+                "table_name": name,
+                "publication_id": publication.publication_id,
+                "file_path": str(publication.path(name)),
+                "row_count": publication.row_count(name),
+                "published_at": publication.published_at,
+            }
+            for name in publication.tables
+        ]
+    )
+
+
+def _parquet_rows(path: Path) -> int:
+    with duckdb.connect() as con:
+        row = con.execute(
+            "select coalesce(sum(num_rows), 0) from parquet_file_metadata(?)",
+            [str(path)],
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _write_text(path: Path, text: str) -> None:
+    with path.open("w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _point_current(destination: Path, publication_id: str) -> None:
+    """Re-point ``current`` with one rename: readers see the old or the new."""
+    temporary = destination / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
+    temporary.symlink_to(publication_id, target_is_directory=True)
+    temporary.replace(destination / CURRENT)
+
+
+def _write_catalog(destination: Path, tables: tuple[str, ...]) -> None:
+    """Views for BI tools over ``current/``; swapped in by a rename."""
+    temporary = destination / f".{CATALOG}.{uuid.uuid4().hex[:8]}"
+    current = destination / CURRENT
+    try:
+        with duckdb.connect(str(temporary)) as con:
+            con.execute(f"create schema {CATALOG_SCHEMA}")
+            for name in tables:
+                path = str(current / f"{name}.parquet").replace("'", "''")
+                con.execute(
+                    f'create view {CATALOG_SCHEMA}."{name}" as '
+                    f"select * from read_parquet('{path}')"
+                )
+        temporary.replace(destination / CATALOG)
+    finally:
+        for leftover in (temporary, Path(f"{temporary}.wal")):
+            leftover.unlink(missing_ok=True)
+
+
+def _prune(destination: Path, *, keep: int) -> None:
+    """Remove all but the newest ``keep`` publications and dead staging folders."""
+    current = (destination / CURRENT).resolve().name
+    for name in publications(destination)[:-keep]:
+        if name != current:
+            shutil.rmtree(destination / name, ignore_errors=True)
+    cutoff = time.time() - STALE_STAGING_SECONDS
+    for entry in destination.glob(".*.staging"):
+        if entry.stat().st_mtime < cutoff:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def publish_warehouse(
+    warehouse_connection: duckdb.DuckDBPyConnection,
+    destination: Path,
+    *,
+    schema: str = "marts",
+) -> Publication:
+    """Publish the marts of an open warehouse (``people-ml publish``)."""
+    present = {
+        row[0]
+        for row in warehouse_connection.execute(
+            "select table_name from information_schema.tables where table_schema = ?",
+            [schema],
+        ).fetchall()
+    }
+    missing = [name for name in PUBLISHED_MARTS if name not in present]
+    if missing:
+        raise PublicationError(
+            f"The warehouse has no {schema}.{', '.join(missing)}: run `dbt build` "
+            "first (it publishes by itself)."
+        )
+    relations = {
+        name: warehouse_connection.table(f'"{schema}"."{name}"')
+        for name in PUBLISHED_MARTS
+    }
+    return publish(relations, destination, source="people-ml publish")
+
+
+def publish_marts(relations: Mapping[str, duckdb.DuckDBPyRelation]) -> pd.DataFrame:
+    """Publish from a dbt Python model; the manifest rows it returns as its table.
+
+    The folder is :func:`publish_dir` (``PEOPLE_ML_PUBLISH_DIR``, default
+    ``$PEOPLE_ML_HOME/published``); the dbt invocation id is the source.
+    """
+    from people_ml.runs import invocation_id
+
+    publication = publish(relations, publish_dir(), source=f"dbt {invocation_id()}")
+    return manifest_frame(publication)

@@ -1,0 +1,238 @@
+"""Altair charts of the storyboard: frames from :mod:`.data` in, charts out."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+RAISES = "#c0392b"
+LOWERS = "#2e86c1"
+NEUTRAL = "#95a5a6"
+DIRECTION_SCALE = alt.Scale(
+    domain=["higher raises", "higher lowers", "mixed"],
+    range=[RAISES, LOWERS, NEUTRAL],
+)
+BAND_SCALE = alt.Scale(
+    domain=["high", "medium", "low"], range=[RAISES, "#f5b041", "#58d68d"]
+)
+
+
+def risk_by_group(
+    frame: pd.DataFrame, column: str, title: str, *, sort: str | list[str] = "-x"
+) -> alt.Chart:
+    """Expected leavers per group, coloured by the share at high risk."""
+    return (
+        alt.Chart(frame, title=title, height=alt.Step(26))
+        .mark_bar()
+        .encode(
+            x=alt.X("expected_leavers:Q", title="Expected leavers (sum of risk)"),
+            y=alt.Y(f"{column}:N", sort=sort, title=None),
+            color=alt.Color(
+                "high_risk_share:Q",
+                title="High-risk share",
+                scale=alt.Scale(scheme="orangered"),
+                legend=alt.Legend(format=".0%"),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{column}:N"),
+                alt.Tooltip("headcount:Q", format=","),
+                alt.Tooltip("expected_leavers:Q", format=",.1f"),
+                alt.Tooltip("high_risk_headcount:Q", format=","),
+                alt.Tooltip("high_risk_share:Q", format=".1%"),
+            ],
+        )
+    )
+
+
+def risk_band_bar(frame: pd.DataFrame) -> alt.Chart:
+    """Headcount per risk band."""
+    return (
+        alt.Chart(frame, title="Headcount by risk band", height=alt.Step(30))
+        .mark_bar()
+        .encode(
+            x=alt.X("headcount:Q", title="Headcount"),
+            y=alt.Y("risk_band:N", sort=["high", "medium", "low"], title=None),
+            color=alt.Color("risk_band:N", scale=BAND_SCALE, legend=None),
+            tooltip=["risk_band:N", alt.Tooltip("headcount:Q", format=",")],
+        )
+    )
+
+
+def importance_bar(importance: pd.DataFrame) -> alt.Chart:
+    """Mean |SHAP| per feature, coloured by the direction of its effect."""
+    return (
+        alt.Chart(importance, title="What drives the predictions", height=alt.Step(24))
+        .mark_bar()
+        .encode(
+            x=alt.X("mean_abs_shap_value:Q", title="Mean |SHAP value|"),
+            y=alt.Y("feature:N", sort="-x", title=None),
+            color=alt.Color("direction:N", scale=DIRECTION_SCALE, title="Direction"),
+            tooltip=[
+                "feature:N",
+                "direction:N",
+                alt.Tooltip("mean_abs_shap_value:Q", format=".4f"),
+                alt.Tooltip("mean_shap_value:Q", format=".4f"),
+                alt.Tooltip("value_shap_correlation:Q", format=".2f"),
+            ],
+        )
+    )
+
+
+def beeswarm(points: pd.DataFrame, features: list[str]) -> alt.Chart:
+    """SHAP beeswarm: each dot a person; right of zero raises the prediction.
+
+    Colour is the person's value of the feature, as a percentile among
+    everyone (red high, blue low); categories are grey.
+    """
+    base = alt.Chart(
+        points, title="How each driver's values push risk", height=alt.Step(46)
+    )
+    dots = base.mark_circle(size=18, opacity=0.75).encode(
+        x=alt.X("shap_value:Q", title="SHAP value (impact on the prediction)"),
+        y=alt.Y("feature:N", sort=features, title=None),
+        yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-0.6, 0.6])),
+        color=alt.Color(
+            "value_percentile:Q",
+            title="Feature value (percentile)",
+            scale=alt.Scale(scheme="redblue", reverse=True, domain=[0, 1]),
+            legend=alt.Legend(format=".0%"),
+        ),
+        tooltip=[
+            "worker_id:N",
+            "feature:N",
+            "feature_value:N",
+            alt.Tooltip("shap_value:Q", format=".4f"),
+        ],
+    )
+    zero = (
+        alt.Chart(pd.DataFrame({"x": [0.0]}))
+        .mark_rule(color="#555", strokeDash=[4, 4])
+        .encode(x="x:Q")
+    )
+    return alt.layer(dots, zero)
+
+
+def person_drivers_bar(drivers: pd.DataFrame) -> alt.Chart:
+    """A person's strongest drivers as signed SHAP bars."""
+    frame = drivers.assign(label=drivers["feature"] + " = " + drivers["display_value"])
+    return (
+        alt.Chart(frame, title="This person's drivers", height=alt.Step(28))
+        .mark_bar()
+        .encode(
+            x=alt.X("shap_value:Q", title="SHAP value (impact on the prediction)"),
+            y=alt.Y("label:N", sort=alt.SortField("driver_rank"), title=None),
+            color=alt.Color(
+                "direction:N",
+                scale=alt.Scale(
+                    domain=["raises", "lowers", "neutral"],
+                    range=[RAISES, LOWERS, NEUTRAL],
+                ),
+                title="Effect",
+            ),
+            tooltip=[
+                "feature:N",
+                "feature_value:N",
+                alt.Tooltip("shap_value:Q", format=".4f"),
+            ],
+        )
+    )
+
+
+def history_line(history: pd.DataFrame) -> alt.Chart:
+    """A person's prediction across deployed runs."""
+    return (
+        alt.Chart(history, title="Risk across deployed runs", height=180)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("sample_date:T", title="As of"),
+            y=alt.Y(
+                "prediction:Q", title="Predicted risk", axis=alt.Axis(format=".0%")
+            ),
+            tooltip=[
+                "run_number:Q",
+                "sample_date:T",
+                alt.Tooltip("prediction:Q", format=".1%"),
+            ],
+        )
+    )
+
+
+def metric_bars(metrics: pd.DataFrame, title: str) -> alt.FacetChart:
+    """Test against cross-validation values, one row and scale per metric."""
+    return (
+        alt.Chart(metrics, height=alt.Step(18))
+        .mark_bar()
+        .encode(
+            x=alt.X("value:Q", title=None),
+            y=alt.Y("split:N", title=None),
+            color=alt.Color("split:N", title="Split"),
+            tooltip=["metric:N", "split:N", alt.Tooltip("value:Q", format=".3f")],
+        )
+        .facet(row=alt.Row("metric:N", title=None), title=title)
+        .resolve_scale(x="independent")
+    )
+
+
+def pay_scatter(pay: pd.DataFrame) -> alt.Chart:
+    """Actual against expected pay; the diagonal is pay as the model expects."""
+    high = float(
+        max(pay["actual_base_salary"].max(), pay["expected_base_salary"].max())
+    )
+    low = float(min(pay["actual_base_salary"].min(), pay["expected_base_salary"].min()))
+    dots = (
+        alt.Chart(pay, title="Actual against expected base salary", height=380)
+        .mark_circle(size=16, opacity=0.5)
+        .encode(
+            x=alt.X(
+                "expected_base_salary:Q", title="Expected", scale=alt.Scale(zero=False)
+            ),
+            y=alt.Y(
+                "actual_base_salary:Q", title="Actual", scale=alt.Scale(zero=False)
+            ),
+            color=alt.Color("job_level:N", title="Level"),
+            tooltip=[
+                "worker_id:N",
+                "job_family:N",
+                "job_level:N",
+                alt.Tooltip("actual_base_salary:Q", format=",.0f"),
+                alt.Tooltip("expected_base_salary:Q", format=",.0f"),
+                alt.Tooltip("pay_residual_share:Q", format="+.1%"),
+            ],
+        )
+    )
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [low, high], "y": [low, high]}))
+        .mark_line(color="#555", strokeDash=[4, 4])
+        .encode(x="x:Q", y="y:Q")
+    )
+    return alt.layer(dots, diagonal)
+
+
+def pay_gap_bar(frame: pd.DataFrame, column: str) -> alt.Chart:
+    """Average pay above or below expectation per group."""
+    return (
+        alt.Chart(
+            frame,
+            title=f"Pay against expectation by {column.replace('_', ' ')}",
+            height=alt.Step(28),
+        )
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "average_residual_share:Q",
+                title="Average (actual / expected - 1)",
+                axis=alt.Axis(format="+.1%"),
+            ),
+            y=alt.Y(f"{column}:N", title=None),
+            color=alt.condition(
+                "datum.average_residual_share < 0",
+                alt.value(LOWERS),
+                alt.value(NEUTRAL),
+            ),
+            tooltip=[
+                f"{column}:N",
+                alt.Tooltip("headcount:Q", format=","),
+                alt.Tooltip("average_residual_share:Q", format="+.2%"),
+            ],
+        )
+    )

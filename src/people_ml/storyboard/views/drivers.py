@@ -1,0 +1,53 @@
+"""Drivers: global SHAP importance with direction, and a beeswarm of the values."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from people_ml.storyboard import _common as ui
+from people_ml.storyboard import charts, data
+
+marts = ui.load_marts()
+model_key = ui.pick_model(marts, None, default="attrition", what="")
+importance = marts.importance(model_key)
+
+st.title("What drives the predictions")
+st.caption(
+    f"Model `{model_key}`, run `{ui.short(marts.shown_run_id(model_key))}`. "
+    "SHAP values split each prediction into one contribution per feature; the "
+    "importance of a feature is its mean absolute contribution over everyone "
+    "predicted. Direction: whether higher values of the feature raise or lower "
+    "the prediction (mixed for categories, or when it depends)."
+)
+if importance.empty:
+    st.info("The shown run has no SHAP values.")
+    st.stop()
+
+top = importance.iloc[0]
+headline = st.columns(3)
+headline[0].metric("Top driver", str(top["feature"]), help=str(top["direction"]))
+headline[1].metric("Features explained", data.format_count(len(importance)))
+headline[2].metric(
+    "People explained", data.format_count(int(importance["entity_count"].max()))
+)
+
+st.altair_chart(charts.importance_bar(importance), width="stretch")
+
+shown = st.slider(
+    "Drivers in the beeswarm",
+    min_value=1,
+    max_value=len(importance),
+    value=min(10, len(importance)),
+    key="beeswarm_features",
+)
+features = importance["feature"].head(shown).tolist()
+points = data.beeswarm_points(marts.drivers(model_key), features)
+st.altair_chart(charts.beeswarm(points, features), width="stretch")
+st.caption(
+    "Each dot is a person (at most 400, the same people on every row). Right of "
+    "the dashed line the feature raises the prediction, left of it lowers it. "
+    "Colour: the person's value of the feature, red high and blue low; grey for "
+    "categories."
+)
+with st.expander("Importance table"):
+    st.dataframe(importance.drop(columns=["feature_importance_id"]), hide_index=True)

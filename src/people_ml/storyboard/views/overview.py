@@ -1,0 +1,72 @@
+"""Overview: headcount, expected leavers and high-risk headcount, by org and level."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from people_ml.storyboard import _common as ui
+from people_ml.storyboard import charts, data
+
+ORG_LEVELS = {
+    "Division": "division_name",
+    "Department": "department_name",
+    "Team": "team_name",
+    "Region": "region",
+}
+
+
+def _level_order(level: str) -> tuple[int, str]:
+    return (int(level), level) if level.isdigit() else (10**6, level)
+
+
+marts = ui.load_marts()
+model_key = ui.pick_model(
+    marts, data.CLASSIFICATION, default="attrition", what="classification"
+)
+summary = data.risk_summary(marts, model_key)
+predictions = marts.predictions(model_key)
+
+st.title("Who might leave, and where")
+as_of = f"{summary.sample_date:%Y-%m-%d}" if summary.sample_date is not None else "?"
+st.caption(
+    f"Model `{model_key}`, run `{ui.short(summary.run_id)}`: employees active on "
+    f"{as_of}. Expected leavers is the sum of everyone's predicted probability "
+    "of a voluntary exit within the model's horizon; high risk is the top of the "
+    "risk ranking (see Drivers for why)."
+)
+
+headline = st.columns(4)
+headline[0].metric("Headcount", data.format_count(summary.headcount))
+headline[1].metric("Expected leavers", data.format_decimal(summary.expected_leavers))
+headline[2].metric(
+    "High-risk headcount", data.format_count(summary.high_risk_headcount)
+)
+headline[3].metric("Average risk", data.format_share(summary.average_risk))
+
+level_label = st.segmented_control(
+    "Org level", list(ORG_LEVELS), default="Division", key="org_level"
+)
+org_column = ORG_LEVELS[level_label or "Division"]
+by_org = data.risk_by(predictions, org_column)
+left, right = st.columns([3, 2])
+left.altair_chart(
+    charts.risk_by_group(
+        by_org, org_column, f"By {(level_label or 'Division').lower()}"
+    ),
+    width="stretch",
+)
+by_level = data.risk_by(predictions, "job_level")
+right.altair_chart(
+    charts.risk_by_group(
+        by_level,
+        "job_level",
+        "By job level",
+        sort=sorted(by_level["job_level"], key=_level_order),
+    ),
+    width="stretch",
+)
+right.altair_chart(charts.risk_band_bar(data.risk_bands(predictions)), width="stretch")
+
+with st.expander("The numbers behind the charts"):
+    st.dataframe(by_org, hide_index=True)
+    st.dataframe(by_level, hide_index=True)
