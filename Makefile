@@ -10,11 +10,15 @@ export PEOPLE_ML_HOME := $(CURDIR)
 export DBT_PROFILES_DIR := $(CURDIR)
 export DO_NOT_TRACK := 1
 
-.PHONY: setup data build docs lint test test-fast clean-state help
+# apt-get needs root: sudo when not running as root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup data build docs lint browser storyboard test test-fast clean-state help
 
 help:
 	@echo "make build  - set up, generate the default HRIS extract if missing, dbt build"
 	@echo "make test   - set up and run every test: lint, dbt build on test data, pytest"
+	@echo "make storyboard - build, then open the storyboard on http://127.0.0.1:8501"
 
 setup: $(STAMP)
 
@@ -35,12 +39,23 @@ build: data
 docs: build
 	$(BIN)/dbt docs generate
 
+storyboard: build
+	$(BIN)/people-ml storyboard
+
+# Debian's Chromium, for the real-browser test of the storyboard.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			--no-install-recommends chromium >/dev/null; }
+	@chromium --version 2>/dev/null
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models tests analyses
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
 test-fast: setup

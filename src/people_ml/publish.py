@@ -50,6 +50,7 @@ CURRENT = "current"
 MANIFEST = "_publication.json"
 CATALOG = "people_ml_marts.duckdb"
 CATALOG_SCHEMA = "marts"
+CATALOG_STORAGE = "v1.0.0"
 KEEP_PUBLICATIONS = 3
 # A staging folder older than this belongs to a publish that died midway.
 STALE_STAGING_SECONDS = 3600
@@ -285,7 +286,11 @@ def _write_catalog(destination: Path, tables: tuple[str, ...]) -> None:
     temporary = destination / f".{CATALOG}.{uuid.uuid4().hex[:8]}"
     current = destination / CURRENT
     try:
-        with duckdb.connect(str(temporary)) as con:
+        # Written in the v1.0 storage format, so BI drivers built on older
+        # DuckDB releases (ODBC, JDBC, duckdb-engine) can open it too.
+        with duckdb.connect(
+            str(temporary), config={"storage_compatibility_version": CATALOG_STORAGE}
+        ) as con:
             con.execute(f"create schema {CATALOG_SCHEMA}")
             for name in tables:
                 path = str(current / f"{name}.parquet").replace("'", "''")

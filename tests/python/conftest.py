@@ -138,3 +138,41 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]
     result = project.dbt("build")
     assert result.ok, result.output[-5000:]
     yield project
+
+
+def deploy_all_runs(project: Project) -> None:
+    """Deploy every run in the warehouse and apply: marts rebuilt and published."""
+    runs = project.query("select run_id from marts.dim_ml_runs order by run_id")
+    assert runs, "no runs to deploy"
+    for index, (run_id,) in enumerate(runs):
+        extra = ["--apply"] if index == len(runs) - 1 else []
+        completed = project.people_ml(
+            "deploy", run_id, "--reason", "test fixture", "--by", "pytest", *extra
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+@pytest.fixture(scope="session")
+def deployed_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+    """Built once, both runs deployed: the marts show them and are published.
+
+    Shared by the session: tests may read it (warehouse read-only, the
+    publication, `mf query`) but must not build, deploy or publish in it.
+    Copy it (:func:`clone_project`) to change it.
+    """
+    project = copy_project(tmp_path_factory.mktemp("deployed") / "people_ml")
+    project.generate()
+    result = project.dbt("build")
+    assert result.ok, result.output[-5000:]
+    deploy_all_runs(project)
+    yield project
+
+
+def clone_project(source: Project, destination: Path) -> Project:
+    """A full copy of a project with its state: warehouse, pickles, publication.
+
+    The publication's ``current`` link is relative, so it stays valid; the BI
+    catalog's views hold absolute paths and are rewritten by the next publish.
+    """
+    shutil.copytree(source.root, destination, symlinks=True)
+    return Project(destination)

@@ -196,6 +196,13 @@ def capture(
             port = _devtools_port(Path(profile), browser, timeout=30)
             with _DevTools.open_page(port) as page:
                 page.call("Page.enable")
+                page.call(  # the viewport exactly, whatever the window adds
+                    "Emulation.setDeviceMetricsOverride",
+                    width=width,
+                    height=height,
+                    deviceScaleFactor=1,
+                    mobile=False,
+                )
                 page.call("Page.navigate", url=url)
                 text, charts = _wait_for_page(page, wait_for, min_charts, timeout)
                 shot = page.call("Page.captureScreenshot", format="png")

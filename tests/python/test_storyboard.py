@@ -1,0 +1,321 @@
+"""The storyboard on a real built warehouse: every page's headline numbers equal
+SQL over the marts in the warehouse, the app reads only the publication, and the
+exposure, the publishing model and the app agree on which marts they use.
+
+Streamlit's AppTest runs each page in-process against the publication that
+`dbt build` wrote in the session's `deployed_project`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import Project, clone_project
+
+from people_ml.publish import CATALOG, PUBLISHED_MARTS, open_publication
+from people_ml.storyboard import APP_PATH, PAGES, STORYBOARD_TABLES
+
+pytestmark = pytest.mark.dbt
+AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+
+
+def _metrics(app) -> dict[str, str]:
+    return {metric.label: metric.value for metric in app.metric}
+
+
+def _run_page(page: str) -> object:
+    app = AppTest.from_file(str(APP_PATH), default_timeout=60)
+    app.run()
+    if page != next(iter(PAGES)):
+        app.switch_page(f"views/{page}")
+        app.run()
+    assert not app.exception, [item.value for item in app.exception]
+    return app
+
+
+@pytest.fixture
+def storyboard_on(monkeypatch):
+    """Point the storyboard at a project's publication (as the CLI does)."""
+
+    def point(project: Project) -> None:
+        monkeypatch.setenv("PEOPLE_ML_PUBLISH_DIR", str(project.root / "published"))
+
+    return point
+
+
+def test_every_build_publishes_the_marts_it_built(deployed_project: Project):
+    project = deployed_project
+    publication = open_publication(project.root / "published")
+    assert set(publication.tables) == set(PUBLISHED_MARTS)
+    for table in PUBLISHED_MARTS:
+        ((rows,),) = project.query(f"select count(*) from marts.{table}")
+        assert publication.row_count(table) == rows, table
+        assert len(publication.read(table)) == rows, table
+    # The dbt model's own table records the same publication.
+    recorded = project.query(
+        "select table_name, publication_id, row_count from publish.published_marts"
+    )
+    assert {row[0] for row in recorded} == set(PUBLISHED_MARTS)
+    assert {row[1] for row in recorded} == {publication.publication_id}
+    assert {row[0]: row[2] for row in recorded} == {
+        table: publication.row_count(table) for table in PUBLISHED_MARTS
+    }
+    # Something is shown: the fixture deployed both runs.
+    assert publication.row_count("fct_ml_predictions") > 0
+
+
+def test_exposure_publisher_and_app_agree_on_the_marts(deployed_project: Project):
+    manifest = json.loads((deployed_project.root / "target/manifest.json").read_text())
+    nodes = manifest["nodes"]
+    marts = {
+        node["name"]
+        for node in nodes.values()
+        if node["resource_type"] == "model"
+        and node["fqn"][1:3] == ["marts", "ml"]
+        and node["name"].startswith(("fct_", "dim_"))
+    }
+    published = {
+        nodes[unique_id]["name"]
+        for unique_id in nodes["model.people_ml.published_marts"]["depends_on"]["nodes"]
+    }
+    exposure = manifest["exposures"]["exposure.people_ml.storyboard"]
+    exposed = {
+        nodes[unique_id]["name"] for unique_id in exposure["depends_on"]["nodes"]
+    }
+
+    assert published == marts == set(PUBLISHED_MARTS)  # every mart is published
+    assert exposed == set(STORYBOARD_TABLES) | {"published_marts"}
+    assert set(STORYBOARD_TABLES) <= set(PUBLISHED_MARTS)
+
+
+def test_overview_headlines_equal_the_marts(deployed_project, storyboard_on):
+    storyboard_on(deployed_project)
+    ((headcount, leavers, high, average),) = deployed_project.query(
+        "select count(*), sum(prediction), count(*) filter (where risk_band = "
+        "'high'), avg(prediction) from marts.fct_ml_predictions "
+        "where model_key = 'attrition'"
+    )
+    shown = _metrics(_run_page("overview.py"))
+    assert shown["Headcount"] == f"{headcount:,}"
+    assert shown["Expected leavers"] == f"{leavers:,.1f}"
+    assert shown["High-risk headcount"] == f"{high:,}"
+    assert shown["Average risk"] == f"{average:.1%}"
+    assert headcount > 0 and high > 0
+
+
+def test_drivers_headlines_equal_the_marts(deployed_project, storyboard_on):
+    storyboard_on(deployed_project)
+    ((top, features, people),) = deployed_project.query(
+        "select max(feature) filter (where importance_rank = 1), count(*), "
+        "max(entity_count) from marts.fct_ml_feature_importance as importance "
+        "inner join marts.dim_ml_models as models "
+        "on importance.run_id = models.shown_run_id "
+        "where models.model_key = 'attrition'"
+    )
+    app = _run_page("drivers.py")
+    shown = _metrics(app)
+    assert shown["Top driver"] == top
+    assert shown["Features explained"] == f"{features:,}"
+    assert shown["People explained"] == f"{people:,}"
+    # importance bars and the beeswarm
+    assert len(app.get("vega_lite_chart")) == 2
+
+
+def test_people_page_shows_the_riskiest_person_and_the_name_note(
+    deployed_project, storyboard_on
+):
+    storyboard_on(deployed_project)
+    ((worker_id, risk, band, percentile),) = deployed_project.query(
+        "select worker_id, prediction, risk_band, prediction_percentile "
+        "from marts.fct_ml_predictions where model_key = 'attrition' "
+        "order by prediction desc, worker_id limit 1"
+    )
+    top_features = [
+        row[0]
+        for row in deployed_project.query(
+            "select feature from marts.fct_ml_prediction_drivers "
+            f"where model_key = 'attrition' and worker_id = '{worker_id}' "
+            "and is_top_driver order by driver_rank"
+        )
+    ]
+    app = _run_page("people.py")
+    assert app.selectbox(key="person_worker_id").value == worker_id
+    shown = _metrics(app)
+    assert shown["Predicted risk"] == f"{risk:.1%}"
+    assert shown["Risk band"] == band
+    assert shown["Percentile"] == f"{percentile:.1%}"
+    assert "name-level data" in app.info[0].value
+    summary = next(m.value for m in app.markdown if "Top drivers" in m.value)
+    positions = [summary.index(f"{feature} = ") for feature in top_features]
+    assert len(top_features) == 3 and positions == sorted(positions)
+
+    # Picking another person shows theirs.
+    ((other_id, other_risk),) = deployed_project.query(
+        "select worker_id, prediction from marts.fct_ml_predictions "
+        "where model_key = 'attrition' order by prediction asc, worker_id limit 1"
+    )
+    app.selectbox(key="person_worker_id").set_value(other_id).run()
+    assert _metrics(app)["Predicted risk"] == f"{other_risk:.1%}"
+
+
+def test_runs_page_counts_every_status_and_names_the_shown_run(
+    deployed_project, storyboard_on
+):
+    storyboard_on(deployed_project)
+    counts = dict(
+        deployed_project.query(
+            "select status, count(*) from marts.dim_ml_runs group by 1"
+        )
+    )
+    app = _run_page("runs.py")
+    shown = _metrics(app)
+    assert shown["Runs"] == f"{sum(counts.values()):,}"
+    for status in ("pending", "deployed", "persisted", "ignored"):
+        assert shown[status.capitalize()] == f"{counts.get(status, 0):,}"
+    # The run detail opens on a shown run.
+    shown_runs = {
+        row[0]
+        for row in deployed_project.query(
+            "select run_id from marts.dim_ml_runs where is_shown"
+        )
+    }
+    assert app.selectbox(key="run_detail").value in shown_runs
+
+
+def test_expected_pay_headlines_equal_the_marts(deployed_project, storyboard_on):
+    storyboard_on(deployed_project)
+    ((employees, actual, expected, gap),) = deployed_project.query(
+        "select count(*), avg(actual_base_salary), avg(expected_base_salary), "
+        "avg(pay_residual_share) from marts.fct_ml_expected_pay"
+    )
+    ((mae, r2),) = deployed_project.query(
+        "select test_mae, test_r2 from marts.dim_ml_runs "
+        "where model_key = 'expected_pay' and is_shown"
+    )
+    shown = _metrics(_run_page("expected_pay.py"))
+    assert shown["Employees"] == f"{employees:,}"
+    assert shown["Average actual pay"] == f"{actual:,.0f}"
+    assert shown["Average expected pay"] == f"{expected:,.0f}"
+    assert shown["Average gap to expected"] == f"{gap:.1%}"
+    assert shown["Test MAE"] == f"{mae:,.0f}"
+    assert shown["Test R²"] == f"{r2:.3f}"
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_before_any_deployment_every_page_says_what_to_do(
+    built_project, storyboard_on, page
+):
+    # built_project: built, nothing deployed; its build published empty marts.
+    storyboard_on(built_project)
+    app = _run_page(page)
+    if page == "runs.py":
+        assert _metrics(app)["Pending"] == "2"
+        assert _metrics(app)["Deployed"] == "0"
+    else:
+        assert not app.metric
+        assert "people-ml deploy" in app.info[0].value
+
+
+def test_without_a_publication_the_app_says_how_to_make_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("PEOPLE_ML_PUBLISH_DIR", str(tmp_path / "published"))
+    app = AppTest.from_file(str(APP_PATH), default_timeout=60).run()
+    assert "dbt build" in app.error[0].value
+    assert not app.metric
+
+
+def test_people_ml_publish_republishes_the_warehouse(deployed_project, tmp_path):
+    target = tmp_path / "published"
+    completed = _people_ml(deployed_project, target, "publish")
+    assert completed.returncode == 0, completed.stderr
+    publication = open_publication(target)
+    assert "people-ml publish" in publication.manifest["source"]
+    reference = open_publication(deployed_project.root / "published")
+    for table in PUBLISHED_MARTS:
+        assert publication.row_count(table) == reference.row_count(table)
+
+
+def test_people_ml_storyboard_without_a_publication_is_refused(project, tmp_path):
+    completed = _people_ml(project, tmp_path / "nothing", "storyboard")
+    assert completed.returncode == 2
+    assert "dbt build" in completed.stderr
+
+
+def _people_ml(project: Project, publish_dir, *args: str):
+    env = {**project.env(), "PEOPLE_ML_PUBLISH_DIR": str(publish_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "people_ml.cli", *args],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_build_while_the_storyboard_reads_blocks_neither(
+    deployed_project, tmp_path, monkeypatch
+):
+    """`dbt build` runs while the storyboard and a BI connection keep reading."""
+    project = clone_project(deployed_project, tmp_path / "people_ml")
+    published = project.root / "published"
+    monkeypatch.setenv("PEOPLE_ML_PUBLISH_DIR", str(published))
+    # Re-publish in the copy, so the BI catalog's views point into the copy.
+    completed = _people_ml(project, published, "publish")
+    assert completed.returncode == 0, completed.stderr
+    before = open_publication(published).publication_id
+    # A BI tool holding the catalog open for the whole build.
+    catalog = duckdb.connect(str(published / CATALOG), read_only=True)
+    build = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dbt"), "build"],
+        cwd=project.root,
+        env=project.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen: list[str] = []
+    errors: list[str] = []
+    reads_during_build = 0
+    try:
+        while True:
+            building = build.poll() is None
+            try:
+                app = AppTest.from_file(str(APP_PATH), default_timeout=60).run()
+                assert not app.exception, [item.value for item in app.exception]
+                assert _metrics(app)["Headcount"] != "0"
+                publication = open_publication(published)
+                for table in STORYBOARD_TABLES:
+                    frame = publication.read(table)
+                    assert len(frame) == publication.row_count(table), table
+                ((rows,),) = catalog.execute(
+                    "select count(*) from marts.fct_ml_predictions"
+                ).fetchall()
+                assert rows > 0
+                seen.append(publication.publication_id)
+            except Exception as error:  # every failed read is a finding
+                errors.append(repr(error))
+            if not building:
+                break
+            reads_during_build += 1
+        output = build.communicate()[0]
+    finally:
+        catalog.close()
+        if build.poll() is None:
+            build.kill()
+
+    assert build.returncode == 0, output[-4000:]
+    assert errors == []
+    assert reads_during_build >= 5
+    after = open_publication(published).publication_id
+    assert after != before  # the build published anew...
+    assert seen[0] == before and seen[-1] == after  # ...while being read
+    # The build trained new (pending) runs; the deployed runs are still shown.
+    ((pending,),) = project.query(
+        "select count(*) from marts.dim_ml_runs where status = 'pending'"
+    )
+    assert pending == 2

@@ -1,0 +1,102 @@
+"""A real browser: headless Chromium loads the running storyboard server.
+
+`make test` installs Debian's `chromium` first (`make browser`). The server is
+the one `people-ml storyboard` runs; every page must show its headline numbers
+(computed here with SQL over the warehouse) and its charts, and is saved as a
+PNG (also into PEOPLE_ML_SCREENSHOT_DIR when that is set, e.g. for CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+from pathlib import Path
+
+import pytest
+from conftest import Project
+
+from people_ml.storyboard import PAGE_HEADLINES, PAGES, browser
+
+pytestmark = [pytest.mark.dbt, pytest.mark.browser]
+pytest.importorskip("streamlit")
+
+
+def _expected_texts(project: Project) -> dict[str, list[str]]:
+    """Per page: the texts that prove its numbers came through."""
+    ((headcount, leavers, high),) = project.query(
+        "select count(*), sum(prediction), count(*) filter (where risk_band = "
+        "'high') from marts.fct_ml_predictions where model_key = 'attrition'"
+    )
+    ((top_feature,),) = project.query(
+        "select importance.feature from marts.fct_ml_feature_importance as "
+        "importance inner join marts.dim_ml_models as models on "
+        "importance.run_id = models.shown_run_id where models.model_key = "
+        "'attrition' and importance.importance_rank = 1"
+    )
+    ((manager_id, risk, first_driver),) = project.query(
+        "select predictions.manager_worker_id, predictions.prediction, "
+        "drivers.feature from marts.fct_ml_predictions as predictions "
+        "inner join marts.fct_ml_prediction_drivers as drivers "
+        "on predictions.model_key = drivers.model_key "
+        "and predictions.worker_id = drivers.worker_id "
+        "and drivers.driver_rank = 1 "
+        "where predictions.model_key = 'attrition' "
+        "order by predictions.prediction desc, predictions.worker_id limit 1"
+    )
+    ((runs,),) = project.query("select count(*) from marts.dim_ml_runs")
+    ((employees, actual),) = project.query(
+        "select count(*), avg(actual_base_salary) from marts.fct_ml_expected_pay"
+    )
+    return {
+        "overview.py": [f"{headcount:,}", f"{leavers:,.1f}", f"{high:,}"],
+        "drivers.py": [top_feature],
+        "people.py": [
+            f"{risk:.1%}",
+            f"manager {manager_id}",
+            f"Top drivers: {first_driver} = ",
+            "name-level data",
+        ],
+        "runs.py": ["Which run each model shows", f"Runs\n\n{runs}"],
+        "expected_pay.py": [f"{employees:,}", f"{actual:,.0f}"],
+    }
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_chromium_shows_every_page_with_its_headline_numbers(
+    deployed_project: Project, tmp_path: Path
+):
+    if os.environ.get("PEOPLE_ML_SKIP_BROWSER"):
+        pytest.skip("PEOPLE_ML_SKIP_BROWSER is set")
+    browser.find_chromium()  # fails with the install command when missing
+    expected = _expected_texts(deployed_project)
+    env = {
+        **deployed_project.env(),
+        "PEOPLE_ML_PUBLISH_DIR": str(deployed_project.root / "published"),
+    }
+    keep = os.environ.get("PEOPLE_ML_SCREENSHOT_DIR")
+    log = tmp_path / "streamlit.log"
+    with browser.serve(env, log=log) as url:
+        for page in PAGES:
+            headline, min_charts = PAGE_HEADLINES[page]
+            shot = browser.capture(
+                browser.page_url(url, page),
+                tmp_path / f"{page.removesuffix('.py')}.png",
+                wait_for=[headline, *expected[page]],
+                min_charts=min_charts,
+                width=1280,
+                height=1400,
+            )
+            assert shot.chart_count >= min_charts
+            assert "Traceback" not in shot.text
+            assert _png_size(shot.screenshot) == (1280, 1400)
+            assert shot.screenshot.stat().st_size > 20_000  # not a blank page
+            if keep:
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                shutil.copy2(shot.screenshot, Path(keep) / shot.screenshot.name)
+    assert "Traceback" not in log.read_text()
