@@ -30,10 +30,9 @@ def _metrics(app) -> dict[str, str]:
 
 def _run_page(page: str) -> object:
     app = AppTest.from_file(str(APP_PATH), default_timeout=60)
-    app.run()
     if page != next(iter(PAGES)):
         app.switch_page(f"views/{page}")
-        app.run()
+    app.run()
     assert not app.exception, [item.value for item in app.exception]
     return app
 
