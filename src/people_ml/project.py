@@ -43,8 +43,11 @@ class ProjectPaths:
     @property
     def publish_dir(self) -> Path:
         """The marts published for BI readers (``PEOPLE_ML_PUBLISH_DIR``)."""
-        default = self.root / "published"
-        return Path(os.environ.get("PEOPLE_ML_PUBLISH_DIR", default))
+        # A relative PEOPLE_ML_PUBLISH_DIR is taken from the project root, as
+        # the dbt model that publishes takes it (people_ml.publish.publish_dir).
+        return (
+            self.root / os.environ.get("PEOPLE_ML_PUBLISH_DIR", "published")
+        ).resolve()
 
     @property
     def seeds_dir(self) -> Path:

@@ -17,10 +17,11 @@ written again once readers can see it:
 
 Writing happens in a hidden staging folder, renamed into place when complete;
 then ``current`` is re-pointed with an atomic rename. A reader that resolves
-``current`` once (:func:`open_publication`) gets one consistent set of marts
-however many builds happen meanwhile; the last :data:`KEEP_PUBLICATIONS`
-publications are kept so a reader mid-way keeps its files. Paths through
-``current/`` always give the newest whole file.
+``current`` once (:func:`open_publication`) gets one consistent set of marts:
+a publication is removed only once :data:`KEEP_PUBLICATIONS` newer ones exist
+and it has been superseded for :data:`KEEP_SUPERSEDED_SECONDS`. Paths through
+``current/`` always give the newest whole file (but two files read at different
+moments may come from different builds).
 
 ``people_ml_marts.duckdb`` holds only views over ``current/*.parquet`` under
 the warehouse's own names (``marts.fct_ml_predictions``), so SQL written for the
@@ -31,6 +32,7 @@ so BI tools may keep it open read-only through any number of builds.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
@@ -52,6 +54,8 @@ CATALOG = "people_ml_marts.duckdb"
 CATALOG_SCHEMA = "marts"
 CATALOG_STORAGE = "v1.0.0"
 KEEP_PUBLICATIONS = 3
+# ...and any publication superseded less than this long ago, whatever the count.
+KEEP_SUPERSEDED_SECONDS = 600
 # A staging folder older than this belongs to a publish that died midway.
 STALE_STAGING_SECONDS = 3600
 FORMAT_VERSION = 1
@@ -78,10 +82,13 @@ class PublicationError(RuntimeError):
 
 
 def publish_dir(home: Path | None = None) -> Path:
-    """The publication folder (``PEOPLE_ML_PUBLISH_DIR``), anchored to the project."""
+    """The publication folder, anchored to the project.
+
+    ``PEOPLE_ML_PUBLISH_DIR`` when set (a relative path is taken from the project
+    root, so dbt, the CLI and the storyboard agree), else ``<project>/published``.
+    """
     base = home if home is not None else Path(os.environ.get("PEOPLE_ML_HOME", "."))
-    default = base / "published"
-    return Path(os.environ.get("PEOPLE_ML_PUBLISH_DIR", default)).resolve()
+    return (base / os.environ.get("PEOPLE_ML_PUBLISH_DIR", "published")).resolve()
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ class Publication:
 
     @property
     def published_at(self) -> dt.datetime:
-        """When the publication became current (UTC)."""
+        """When publishing began (UTC): the data is as of this moment."""
         return dt.datetime.fromisoformat(self.manifest["published_at"])
 
     @property
@@ -118,14 +125,45 @@ class Publication:
 
     def row_count(self, table: str) -> int:
         """Rows of ``table`` as written."""
+        self.path(table)  # an unknown mart is refused with the fix
         return int(self.manifest["tables"][table]["row_count"])
 
     def read(self, table: str) -> pd.DataFrame:
-        """A mart as a pandas frame (DuckDB in memory reads the Parquet file)."""
-        with duckdb.connect() as con:
-            return con.execute(
-                "select * from read_parquet(?)", [str(self.path(table))]
-            ).df()
+        """A mart as a pandas frame (DuckDB in memory reads the Parquet file).
+
+        Raises
+        ------
+        PublicationNotFoundError
+            When the publication was pruned meanwhile (superseded by newer ones
+            for longer than :data:`KEEP_SUPERSEDED_SECONDS`).
+        """
+        return self.query(f"select * from {{{table}}}")
+
+    def query(self, sql: str, parameters: list[Any] | None = None) -> pd.DataFrame:
+        """Run DuckDB SQL over the publication; ``{mart}`` names a mart's file.
+
+        For reading a slice of a large mart without loading all of it, e.g.
+        ``query("select * from {fct_ml_prediction_drivers} where worker_id = ?",
+        ["W000123"])``.
+        """
+        paths = {
+            table: self.path(table)
+            for table in self.manifest["tables"]
+            if f"{{{table}}}" in sql
+        }
+        for table, path in paths.items():
+            literal = str(path).replace("'", "''")
+            sql = sql.replace(f"{{{table}}}", f"read_parquet('{literal}')")
+        try:
+            with duckdb.connect() as con:
+                return con.execute(sql, parameters or []).df()
+        except duckdb.IOException as error:
+            if all(path.exists() for path in paths.values()):
+                raise
+            raise PublicationNotFoundError(
+                f"Publication {self.publication_id} was removed after newer ones "
+                "replaced it: open the current publication again."
+            ) from error
 
 
 def publish(
@@ -147,8 +185,9 @@ def publish(
         Where the data came from, recorded in the manifest (the dbt invocation
         id, or ``people-ml publish``).
     keep
-        How many publications to keep, the new one included (at least 2, so a
-        reader of the previous one keeps its files).
+        How many publications to keep, the new one included (at least 2).
+        Older ones go too, once superseded for :data:`KEEP_SUPERSEDED_SECONDS`,
+        so a reader gets at least that long to finish with one.
 
     Returns
     -------
@@ -181,7 +220,7 @@ def publish(
             "people_ml_version": __version__,
             "tables": tables,
         }
-        _write_text(staging / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         final = destination / publication_id
         staging.rename(final)
     except BaseException:
@@ -267,13 +306,6 @@ def _parquet_rows(path: Path) -> int:
     return int(row[0]) if row else 0
 
 
-def _write_text(path: Path, text: str) -> None:
-    with path.open("w") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def _point_current(destination: Path, publication_id: str) -> None:
     """Re-point ``current`` with one rename: readers see the old or the new."""
     temporary = destination / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
@@ -305,15 +337,40 @@ def _write_catalog(destination: Path, tables: tuple[str, ...]) -> None:
 
 
 def _prune(destination: Path, *, keep: int) -> None:
-    """Remove all but the newest ``keep`` publications and dead staging folders."""
+    """Remove publications that are old enough, and dead staging folders.
+
+    A publication goes when ``keep`` newer ones exist *and* the one that replaced
+    it has been current for :data:`KEEP_SUPERSEDED_SECONDS`: a reader that
+    resolved it just before a burst of builds still has time to finish.
+    """
     current = (destination / CURRENT).resolve().name
-    for name in publications(destination)[:-keep]:
-        if name != current:
+    names = publications(destination)
+    now = dt.datetime.now(dt.UTC)
+    prunable = set(names[:-keep])
+    for name, successor in itertools.pairwise(names):
+        if name not in prunable:
+            continue
+        replaced_at = _published_at(destination / successor)
+        if name == current or replaced_at is None:
+            continue
+        if (now - replaced_at).total_seconds() > KEEP_SUPERSEDED_SECONDS:
             shutil.rmtree(destination / name, ignore_errors=True)
     cutoff = time.time() - STALE_STAGING_SECONDS
     for entry in destination.glob(".*.staging"):
-        if entry.stat().st_mtime < cutoff:
+        try:
+            is_stale = entry.stat().st_mtime < cutoff
+        except FileNotFoundError:  # another publish cleared it first
+            continue
+        if is_stale:
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def _published_at(directory: Path) -> dt.datetime | None:
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+        return dt.datetime.fromisoformat(manifest["published_at"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def publish_warehouse(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,7 @@ from people_ml.publish import (
 
 
 @pytest.fixture
-def con():
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
     with duckdb.connect() as connection:
         connection.execute(
             "create table people as select range as id, 'p' || range as name "
@@ -37,7 +38,9 @@ def con():
         yield connection
 
 
-def _publish(con, folder: Path, **kwargs) -> publish.Publication:
+def _publish(
+    con: duckdb.DuckDBPyConnection, folder: Path, **kwargs: int
+) -> publish.Publication:
     relations = {"fct_people": con.table("people"), "dim_runs": con.table("runs")}
     return publish.publish(relations, folder, source="pytest", **kwargs)
 
@@ -87,10 +90,27 @@ def test_a_reader_keeps_its_publication_while_newer_ones_land(con, tmp_path):
     assert len(open_publication(tmp_path).read("fct_people")) == 100
 
 
-def test_only_the_newest_publications_are_kept(con, tmp_path):
-    made = [_publish(con, tmp_path, keep=3).publication_id for _ in range(5)]
+def test_old_publications_go_once_three_newer_exist_long_enough(
+    con, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(publish, "KEEP_SUPERSEDED_SECONDS", 0)
+    reader_view = _publish(con, tmp_path)
+    made = [reader_view.publication_id]
+    made += [_publish(con, tmp_path, keep=3).publication_id for _ in range(4)]
     assert publications(tmp_path) == made[-3:]
     assert open_publication(tmp_path).publication_id == made[-1]
+    # A reader still holding a pruned publication is told to open it again.
+    with pytest.raises(PublicationNotFoundError, match="open the current"):
+        reader_view.read("fct_people")
+
+
+def test_a_burst_of_builds_does_not_pull_files_from_under_a_reader(con, tmp_path):
+    # Superseded for less than KEEP_SUPERSEDED_SECONDS: kept, however many.
+    reader_view = _publish(con, tmp_path)
+    for _ in range(5):
+        _publish(con, tmp_path, keep=2)
+    assert len(publications(tmp_path)) == 6
+    assert len(reader_view.read("fct_people")) == 250
 
 
 def test_a_failed_publish_leaves_the_current_one_and_no_debris(con, tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -28,7 +29,7 @@ def _metrics(app) -> dict[str, str]:
     return {metric.label: metric.value for metric in app.metric}
 
 
-def _run_page(page: str) -> object:
+def _run_page(page: str) -> AppTest:
     app = AppTest.from_file(str(APP_PATH), default_timeout=60)
     if page != next(iter(PAGES)):
         app.switch_page(f"views/{page}")
@@ -153,13 +154,16 @@ def test_people_page_shows_the_riskiest_person_and_the_name_note(
     positions = [summary.index(f"{feature} = ") for feature in top_features]
     assert len(top_features) == 3 and positions == sorted(positions)
 
-    # Picking another person shows theirs.
+    # Looking up anyone by id shows theirs; an unknown id says so.
     ((other_id, other_risk),) = deployed_project.query(
         "select worker_id, prediction from marts.fct_ml_predictions "
         "where model_key = 'attrition' order by prediction asc, worker_id limit 1"
     )
-    app.selectbox(key="person_worker_id").set_value(other_id).run()
+    app.text_input(key="person_lookup").input(other_id).run()
     assert _metrics(app)["Predicted risk"] == f"{other_risk:.1%}"
+    app.text_input(key="person_lookup").input("W999999").run()
+    assert "No prediction for worker id 'W999999'" in app.warning[0].value
+    assert not app.metric
 
 
 def test_runs_page_counts_every_status_and_names_the_shown_run(
@@ -269,14 +273,15 @@ def test_a_build_while_the_storyboard_reads_blocks_neither(
     before = open_publication(published).publication_id
     # A BI tool holding the catalog open for the whole build.
     catalog = duckdb.connect(str(published / CATALOG), read_only=True)
+    build_log = tmp_path / "dbt_build.log"
     build = subprocess.Popen(
         [str(Path(sys.executable).parent / "dbt"), "build"],
         cwd=project.root,
         env=project.env(),
-        stdout=subprocess.PIPE,
+        stdout=build_log.open("w"),  # a file: a full pipe would stall dbt
         stderr=subprocess.STDOUT,
-        text=True,
     )
+    deadline = time.monotonic() + 900
     seen: list[str] = []
     errors: list[str] = []
     reads_during_build = 0
@@ -301,11 +306,13 @@ def test_a_build_while_the_storyboard_reads_blocks_neither(
             if not building:
                 break
             reads_during_build += 1
-        output = build.communicate()[0]
+            assert time.monotonic() < deadline, "dbt build took over 15 minutes"
     finally:
         catalog.close()
         if build.poll() is None:
             build.kill()
+        build.wait()
+    output = build_log.read_text()
 
     assert build.returncode == 0, output[-4000:]
     assert errors == []

@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +28,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from websockets.exceptions import WebSocketException
 
 from people_ml.storyboard import APP_PATH, PAGES
 
@@ -130,6 +133,8 @@ def serve(
     """Run the storyboard server for the ``with`` block; yields its URL."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
+    if _answers(f"{url}/_stcore/health"):
+        raise BrowserError(f"port {port} is taken by another server: pick another")
     with contextlib.ExitStack() as stack:
         output = (
             stack.enter_context(log.open("w"))
@@ -141,17 +146,13 @@ def serve(
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             _wait_for_http(f"{url}/_stcore/health", server, timeout)
             yield url
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            _stop(server)
 
 
 def capture(
@@ -191,6 +192,7 @@ def capture(
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its helper processes go with it
         )
         try:
             port = _devtools_port(Path(profile), browser, timeout=30)
@@ -206,16 +208,38 @@ def capture(
                 page.call("Page.navigate", url=url)
                 text, charts = _wait_for_page(page, wait_for, min_charts, timeout)
                 shot = page.call("Page.captureScreenshot", format="png")
+        except (OSError, ValueError, WebSocketException) as error:
+            # urllib, socket timeouts, JSON and websocket errors: one message
+            raise BrowserError(f"talking to Chromium failed: {error!r}") from error
         finally:
-            browser.terminate()
-            try:
-                browser.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                browser.kill()
-                browser.wait()
+            _stop(browser)
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     screenshot.write_bytes(b64decode(shot["data"]))
     return PageCapture(url=url, text=text, screenshot=screenshot, chart_count=charts)
+
+
+def _stop(process: subprocess.Popen[Any]) -> None:
+    """Stop a process started in its own session, and everything it started."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    else:  # the leader is gone; its children may not be
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
 
 
 def _wait_for_http(url: str, server: subprocess.Popen[Any], timeout: float) -> None:
@@ -226,12 +250,8 @@ def _wait_for_http(url: str, server: subprocess.Popen[Any], timeout: float) -> N
                 f"the storyboard server exited with code {server.returncode} "
                 "before answering"
             )
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+        if _answers(url):
+            return
         time.sleep(0.25)
     raise BrowserError(f"{url} did not answer within {timeout:.0f} s")
 
@@ -288,9 +308,11 @@ class _DevTools:
     @classmethod
     @contextlib.contextmanager
     def open_page(cls, port: int) -> Iterator[_DevTools]:
-        from websockets.sync.client import connect
+        from websockets.sync.client import connect  # Streamlit's dependency
 
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as reply:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/json/list", timeout=10
+        ) as reply:
             targets = json.load(reply)
         pages = [target for target in targets if target.get("type") == "page"]
         if not pages:

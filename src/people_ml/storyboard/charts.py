@@ -85,7 +85,9 @@ def beeswarm(points: pd.DataFrame, features: list[str]) -> alt.Chart:
     everyone (red high, blue low); categories are grey.
     """
     base = alt.Chart(
-        points, title="How each driver's values push risk", height=alt.Step(46)
+        points,
+        title="How each driver's values push the prediction",
+        height=alt.Step(46),
     )
     dots = base.mark_circle(size=18, opacity=0.75).encode(
         x=alt.X("shap_value:Q", title="SHAP value (impact on the prediction)"),

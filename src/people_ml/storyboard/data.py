@@ -8,14 +8,14 @@ warehouse is never opened (a build may be writing it).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from people_ml.publish import Publication, open_publication, publish_dir
+from people_ml.publish import Publication
 
 # The marts the storyboard reads; the dbt exposure `storyboard` lists the same.
 STORYBOARD_TABLES = (
@@ -32,6 +32,8 @@ STORYBOARD_TABLES = (
 CLASSIFICATION = "binary_classification"
 REGRESSION = "regression"
 PAY_MODEL = "expected_pay"
+# People drawn in the beeswarm: enough to see the shape, few enough to draw fast.
+BEESWARM_PEOPLE = 400
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,6 @@ class Marts:
         self.publication = publication
         self._frames: dict[str, pd.DataFrame] = {}
 
-    @classmethod
-    def current(cls, folder: Path | None = None) -> Marts:
-        """The current publication in ``folder`` (default :func:`publish_dir`)."""
-        return cls(open_publication(folder or publish_dir()))
-
     def table(self, name: str) -> pd.DataFrame:
         """A mart as a frame."""
         if name not in self._frames:
@@ -103,10 +100,27 @@ class Marts:
         frame = self.table("fct_ml_predictions")
         return frame[frame["model_key"] == model_key]
 
-    def drivers(self, model_key: str) -> pd.DataFrame:
-        """The shown run's SHAP values of ``model_key``, every entity and feature."""
-        frame = self.table("fct_ml_prediction_drivers")
-        return frame[frame["model_key"] == model_key]
+    def drivers(
+        self,
+        model_key: str,
+        *,
+        worker_ids: list[str] | None = None,
+        features: list[str] | None = None,
+    ) -> pd.DataFrame:
+        """The shown run's SHAP values of ``model_key``, optionally a slice.
+
+        Read with a filter straight from the Parquet file: at 100k employees
+        the mart holds millions of rows, and a page needs a few hundred.
+        """
+        sql = "select * from {fct_ml_prediction_drivers} where model_key = ?"
+        parameters: list[object] = [model_key]
+        if worker_ids is not None:
+            sql += " and list_contains(?::varchar[], worker_id)"
+            parameters.append(list(worker_ids))
+        if features is not None:
+            sql += " and list_contains(?::varchar[], feature)"
+            parameters.append(list(features))
+        return self.publication.query(sql, parameters)
 
     def importance(self, model_key: str) -> pd.DataFrame:
         """Global SHAP importance of the shown run, most important first."""
@@ -197,11 +211,8 @@ def beeswarm_points(
     chosen by a hash of the entity id so the picture is stable across reloads.
     """
     frame = drivers[drivers["feature"].isin(features)].copy()
-    entities = pd.Series(frame["worker_id"].unique())
-    if len(entities) > max_points_per_feature:
-        order = entities.map(_stable_unit).sort_values().index
-        keep = set(entities.loc[order[:max_points_per_feature]])
-        frame = frame[frame["worker_id"].isin(keep)]
+    keep = set(sample_entities(frame["worker_id"], max_points_per_feature))
+    frame = frame[frame["worker_id"].isin(keep)]
     frame["value_percentile"] = frame.groupby("feature")["feature_value_numeric"].rank(
         pct=True
     )
@@ -217,10 +228,15 @@ def beeswarm_points(
     return frame[columns].reset_index(drop=True)
 
 
+def sample_entities(entity_ids: Iterable[object], limit: int) -> list[str]:
+    """At most ``limit`` of the ids, chosen by a hash: the same on every reload."""
+    unique = sorted({str(entity_id) for entity_id in entity_ids})
+    return sorted(unique, key=_stable_unit)[:limit]
+
+
 def person_drivers(marts: Marts, model_key: str, worker_id: str) -> pd.DataFrame:
     """A person's drivers, strongest first."""
-    drivers = marts.drivers(model_key)
-    person = drivers[drivers["worker_id"] == worker_id]
+    person = marts.drivers(model_key, worker_ids=[worker_id])
     person = person.assign(
         display_value=[
             display_value(text, number)
@@ -308,6 +324,13 @@ def _stable_unit(key: object) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
+def format_date(value: object) -> str:
+    """A date as YYYY-MM-DD; '?' when missing (e.g. a scored run with no test)."""
+    if value is None or pd.isna(value):
+        return "?"
+    return f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
 def format_count(value: float) -> str:
     """1234 -> '1,234'."""
     return f"{value:,.0f}"
@@ -318,11 +341,11 @@ def format_decimal(value: float) -> str:
     return f"{value:,.1f}"
 
 
-def format_share(value: float) -> str:
+def format_share(value: float | None) -> str:
     """0.1234 -> '12.3%'."""
     return "n/a" if value is None or np.isnan(value) else f"{value:.1%}"
 
 
-def format_money(value: float) -> str:
+def format_money(value: float | None) -> str:
     """Annual pay: 81234.5 -> '81,235'."""
     return "n/a" if value is None or np.isnan(value) else f"{value:,.0f}"

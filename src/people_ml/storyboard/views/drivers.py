@@ -8,7 +8,7 @@ from people_ml.storyboard import _common as ui
 from people_ml.storyboard import charts, data
 
 marts = ui.load_marts()
-model_key = ui.pick_model(marts, None, default="attrition", what="")
+model_key = ui.pick_model(marts, None, default="attrition", what="ML")
 importance = marts.importance(model_key)
 
 st.title("What drives the predictions")
@@ -33,15 +33,23 @@ headline[2].metric(
 
 st.altair_chart(charts.importance_bar(importance), width="stretch")
 
-shown = st.slider(
-    "Drivers in the beeswarm",
-    min_value=1,
-    max_value=len(importance),
-    value=min(10, len(importance)),
-    key="beeswarm_features",
+shown = (
+    st.slider(
+        "Drivers in the beeswarm",
+        min_value=1,
+        max_value=len(importance),
+        value=min(10, len(importance)),
+        key="beeswarm_features",
+    )
+    if len(importance) > 1  # a slider needs a range
+    else len(importance)
 )
 features = importance["feature"].head(shown).tolist()
-points = data.beeswarm_points(marts.drivers(model_key), features)
+people = data.sample_entities(
+    marts.predictions(model_key)["worker_id"], data.BEESWARM_PEOPLE
+)
+drivers = marts.drivers(model_key, worker_ids=people, features=features)
+points = data.beeswarm_points(drivers, features, max_points_per_feature=len(people))
 st.altair_chart(charts.beeswarm(points, features), width="stretch")
 st.caption(
     "Each dot is a person (at most 400, the same people on every row). Right of "

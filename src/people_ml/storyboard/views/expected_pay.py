@@ -24,7 +24,7 @@ summary = data.pay_summary(marts)
 pay = marts.table("fct_ml_expected_pay")
 
 st.title("Expected pay")
-as_of = f"{summary.sample_date:%Y-%m-%d}" if summary.sample_date is not None else "?"
+as_of = data.format_date(summary.sample_date)
 st.caption(
     f"Run `{ui.short(summary.run_id)}` of the `{data.PAY_MODEL}` regression: what "
     "each employee's base salary would be given their job, level, location, "

@@ -27,7 +27,7 @@ summary = data.risk_summary(marts, model_key)
 predictions = marts.predictions(model_key)
 
 st.title("Who might leave, and where")
-as_of = f"{summary.sample_date:%Y-%m-%d}" if summary.sample_date is not None else "?"
+as_of = data.format_date(summary.sample_date)
 st.caption(
     f"Model `{model_key}`, run `{ui.short(summary.run_id)}`: employees active on "
     f"{as_of}. Expected leavers is the sum of everyone's predicted probability "

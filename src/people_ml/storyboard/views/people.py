@@ -15,6 +15,8 @@ NAME_ACCESS_NOTE = (
     "should not reach the person's manager without HR's review."
 )
 
+PEOPLE_LISTED = 300
+
 marts = ui.load_marts()
 model_key = ui.pick_model(
     marts, data.CLASSIFICATION, default="attrition", what="classification"
@@ -26,21 +28,33 @@ predictions = marts.predictions(model_key).sort_values(
 st.title("A person's risk and why")
 st.info(NAME_ACCESS_NOTE)
 
+everyone = predictions
 divisions = ["All divisions", *sorted(predictions["division_name"].dropna().unique())]
-division = st.selectbox("Division", divisions, key="person_division")
+left, right = st.columns([2, 1])
+division = left.selectbox("Division", divisions, key="person_division")
+lookup = right.text_input("Or look up a worker id", key="person_lookup").strip()
 if division != "All divisions":
     predictions = predictions[predictions["division_name"] == division]
-labels = {
-    row.worker_id: f"{row.worker_id} · {row.department_name} · "
-    f"{row.job_level} · {row.prediction:.0%}"
-    for row in predictions.itertuples()
-}
-worker_id = st.selectbox(
-    "Person (highest risk first)",
-    list(labels),
-    format_func=labels.get,
-    key="person_worker_id",
-)
+if lookup:
+    predictions = everyone[everyone["worker_id"] == lookup]
+    if predictions.empty:
+        st.warning(f"No prediction for worker id {lookup!r} in the shown run.")
+        st.stop()
+    worker_id = lookup
+else:
+    # The riskiest few hundred: a list of every employee would not help anyone.
+    listed = predictions.head(PEOPLE_LISTED)
+    labels = {
+        row.worker_id: f"{row.worker_id} · {row.department_name} · "
+        f"{row.job_level} · {row.prediction:.0%}"
+        for row in listed.itertuples()
+    }
+    worker_id = st.selectbox(
+        f"Person (the {len(labels):,} at highest risk; look up anyone by id)",
+        list(labels),
+        format_func=labels.get,
+        key="person_worker_id",
+    )
 if worker_id is None:
     st.stop()
 person = predictions[predictions["worker_id"] == worker_id].iloc[0]
@@ -56,8 +70,10 @@ st.caption(
 )
 
 drivers = data.person_drivers(marts, model_key, worker_id)
-shown = st.slider(
-    "Drivers shown", 1, max(1, len(drivers)), min(8, len(drivers)), key="person_n"
+shown = (
+    st.slider("Drivers shown", 1, len(drivers), min(8, len(drivers)), key="person_n")
+    if len(drivers) > 1  # a slider needs a range
+    else len(drivers)
 )
 st.altair_chart(charts.person_drivers_bar(drivers.head(shown)), width="stretch")
 top = drivers[drivers["is_top_driver"]]

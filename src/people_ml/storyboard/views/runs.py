@@ -79,9 +79,10 @@ run = data.run_record(marts, run_id)
 st.subheader(f"Results of run {ui.short(run_id)}")
 st.caption(
     f"{run['mode']} with {run['algorithm']} · {run['n_train_rows']:,} training rows "
-    f"to {run['train_end_date']:%Y-%m-%d}, tested on {run['test_date']:%Y-%m-%d}, "
-    f"predicting {run['n_predict_rows']:,} as of {run['predict_date']:%Y-%m-%d} · "
-    f"pickle sha256 `{str(run['artifact_sha256'])[:16]}…`"
+    f"to {data.format_date(run['train_end_date'])}, tested on "
+    f"{data.format_date(run['test_date'])}, predicting {run['n_predict_rows']:,} as "
+    f"of {data.format_date(run['predict_date'])} · pickle sha256 "
+    f"`{str(run['artifact_sha256'])[:16]}…`"
 )
 performance = marts.performance(run_id)
 overall = performance[
