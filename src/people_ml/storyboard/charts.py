@@ -82,36 +82,50 @@ def beeswarm(points: pd.DataFrame, features: list[str]) -> alt.Chart:
     """SHAP beeswarm: each dot a person; right of zero raises the prediction.
 
     Colour is the person's value of the feature, as a percentile among
-    everyone (red high, blue low); categories are grey.
+    everyone (red high, blue low); categories and missing values are grey.
     """
     base = alt.Chart(
         points,
         title="How each driver's values push the prediction",
         height=alt.Step(46),
     )
-    dots = base.mark_circle(size=18, opacity=0.75).encode(
-        x=alt.X("shap_value:Q", title="SHAP value (impact on the prediction)"),
-        y=alt.Y("feature:N", sort=features, title=None),
-        yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-0.6, 0.6])),
-        color=alt.Color(
-            "value_percentile:Q",
-            title="Feature value (percentile)",
-            scale=alt.Scale(scheme="redblue", reverse=True, domain=[0, 1]),
-            legend=alt.Legend(format=".0%"),
-        ),
-        tooltip=[
+    position = {
+        "x": alt.X("shap_value:Q", title="SHAP value (impact on the prediction)"),
+        "y": alt.Y("feature:N", sort=features, title=None),
+        "yOffset": alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-0.6, 0.6])),
+        "tooltip": [
             "worker_id:N",
             "feature:N",
             "feature_value:N",
             alt.Tooltip("shap_value:Q", format=".4f"),
         ],
+    }
+    # Two layers, so categories and missing values are grey rather than read
+    # as low numbers by the colour scale.
+    numbers = (
+        base.mark_circle(size=18, opacity=0.75)
+        .transform_filter("isValid(datum.value_percentile)")
+        .encode(
+            color=alt.Color(
+                "value_percentile:Q",
+                title="Feature value (percentile)",
+                scale=alt.Scale(scheme="redblue", reverse=True, domain=[0, 1]),
+                legend=alt.Legend(format=".0%"),
+            ),
+            **position,
+        )
+    )
+    others = (
+        base.mark_circle(size=18, opacity=0.6, color=NEUTRAL)
+        .transform_filter("!isValid(datum.value_percentile)")
+        .encode(**position)
     )
     zero = (
         alt.Chart(pd.DataFrame({"x": [0.0]}))
         .mark_rule(color="#555", strokeDash=[4, 4])
         .encode(x="x:Q")
     )
-    return alt.layer(dots, zero)
+    return alt.layer(numbers, others, zero)
 
 
 def person_drivers_bar(drivers: pd.DataFrame) -> alt.Chart:

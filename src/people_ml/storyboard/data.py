@@ -15,20 +15,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from people_ml.publish import Publication
+from people_ml.publish import PUBLISHED_MARTS, Publication
 
-# The marts the storyboard reads; the dbt exposure `storyboard` lists the same.
-STORYBOARD_TABLES = (
-    "dim_ml_models",
-    "dim_ml_runs",
-    "fct_ml_predictions",
-    "fct_ml_prediction_drivers",
-    "fct_ml_feature_importance",
-    "fct_ml_model_performance",
-    "fct_ml_feature_profile",
-    "fct_ml_expected_pay",
-    "fct_ml_prediction_history",
-)
+# The marts the storyboard reads (all that are published); the dbt exposure
+# `storyboard` lists the same, which a test checks.
+STORYBOARD_TABLES = PUBLISHED_MARTS
 CLASSIFICATION = "binary_classification"
 REGRESSION = "regression"
 PAY_MODEL = "expected_pay"

@@ -55,7 +55,7 @@ st.caption(
     "Each dot is a person (at most 400, the same people on every row). Right of "
     "the dashed line the feature raises the prediction, left of it lowers it. "
     "Colour: the person's value of the feature, red high and blue low; grey for "
-    "categories."
+    "categories and missing values."
 )
 with st.expander("Importance table"):
     st.dataframe(importance.drop(columns=["feature_importance_id"]), hide_index=True)
