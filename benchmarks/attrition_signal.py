@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,19 +48,10 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from people_ml.project import copy_project_files
 from people_ml.synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_PARTS = (
-    "dbt_project.yml",
-    "profiles.yml",
-    "models",
-    "python_models",
-    "macros",
-    "seeds",
-    "tests",
-    "analyses",
-)
 FRAME = "intermediate.int_attrition_samples_labelled"
 TARGET = "has_voluntary_exit_in_horizon"
 HORIZON_MONTHS = 12
@@ -89,14 +79,7 @@ TARGET_AUC = (0.72, 0.80)
 
 def copy_project(dst: Path) -> Path:
     """A copy of the dbt project (no warehouse, no data) in ``dst``."""
-    dst.mkdir(parents=True, exist_ok=True)
-    for part in PROJECT_PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dst / part)
-        else:
-            shutil.copy2(src, dst / part)
-    (dst / "warehouse").mkdir()
+    copy_project_files(ROOT, dst)
     return dst
 
 
@@ -283,17 +266,6 @@ def gbm_view(frame: pd.DataFrame) -> dict[str, object]:
     }
 
 
-DRIVERS = (
-    "pay_gap",
-    "years_in_level",
-    "manager_change",
-    "low_rating",
-    "top_rating",
-    "first_year",
-    "second_year",
-)
-
-
 def drivers(frame: pd.DataFrame) -> pd.DataFrame:
     """The documented hazard drivers, rebuilt from the snapshot columns."""
     rating = pd.to_numeric(frame["last_rating"]).astype(float)
@@ -338,7 +310,7 @@ def driver_view(frame: pd.DataFrame) -> pd.DataFrame:
             "sd": sd,
             "coefficient_x_sd": beta * sd,
         },
-        index=list(DRIVERS),
+        index=x.columns,
     )
 
 

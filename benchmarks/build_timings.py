@@ -24,32 +24,14 @@ from pathlib import Path
 
 import duckdb
 
+from people_ml.project import copy_project_files
+
 REPO = Path(__file__).resolve().parents[1]
-ITEMS = (
-    "dbt_project.yml",
-    "profiles.yml",
-    "models",
-    "python_models",
-    "macros",
-    "seeds",
-    "tests",
-    "analyses",
-)
 MODELS = ("ml_attrition_runs", "ml_expected_pay_runs")
 
 
 def _copy(root: Path) -> None:
-    for item in ITEMS:
-        source = REPO / item
-        if source.is_dir():
-            shutil.copytree(
-                source,
-                root / item,
-                ignore=shutil.ignore_patterns("python", "__pycache__"),
-            )
-        else:
-            shutil.copy2(source, root / item)
-    (root / "warehouse").mkdir()
+    copy_project_files(REPO, root)
     (root / "seeds" / "run_status.csv").write_text(
         "run_id,status,decided_at,decided_by,reason\n"
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from people_ml import __version__, decisions, lifecycle, reports
 from people_ml.project import ProjectNotFoundError, ProjectPaths, find_project
+from people_ml.storyboard import PAGES
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -202,24 +203,13 @@ def _decided(
     return EXIT_OK if code == 0 else EXIT_FAILED
 
 
-def _cmd_deploy(args: argparse.Namespace, project: ProjectPaths) -> int:
+def _cmd_decide(args: argparse.Namespace, project: ProjectPaths) -> int:
+    """deploy [--persist] and ignore: the status comes from the subcommand."""
     decision = lifecycle.decide(
         _store(project),
         _seed(project),
         run_prefix=args.run_id,
-        status="persisted" if args.persist else "deployed",
-        reason=args.reason,
-        decided_by=lifecycle.actor(args.by),
-    )
-    return _decided(project, decision, args)
-
-
-def _cmd_ignore(args: argparse.Namespace, project: ProjectPaths) -> int:
-    decision = lifecycle.decide(
-        _store(project),
-        _seed(project),
-        run_prefix=args.run_id,
-        status="ignored",
+        status=args.status,
         reason=args.reason,
         decided_by=lifecycle.actor(args.by),
     )
@@ -298,18 +288,20 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("run_id", help="run id or a unique prefix of one")
     deploy.add_argument(
         "--persist",
-        action="store_true",
+        dest="status",
+        action="store_const",
+        const="persisted",
         help="deploy and persist: later builds score with this run's model",
     )
     _decision_options(deploy)
-    deploy.set_defaults(handler=_cmd_deploy)
+    deploy.set_defaults(handler=_cmd_decide, status="deployed")
 
     ignore = commands.add_parser(
         "ignore", help="ignore a pending run (final; it stays viewable)"
     )
     ignore.add_argument("run_id", help="run id or a unique prefix of one")
     _decision_options(ignore)
-    ignore.set_defaults(handler=_cmd_ignore)
+    ignore.set_defaults(handler=_cmd_decide, status="ignored")
 
     unfreeze = commands.add_parser(
         "unfreeze", help="unfreeze a model: the next build trains anew"
@@ -345,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     storyboard.add_argument(
         "--page",
         default="overview",
-        choices=["overview", "drivers", "people", "runs", "expected_pay"],
+        choices=[page.removesuffix(".py") for page in PAGES],
         help="the page of --screenshot",
     )
     storyboard.add_argument("--width", type=int, default=1440, help=argparse.SUPPRESS)

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_FILE = "dbt_project.yml"
+# What makes up a people_ml dbt project, as opposed to its state (extract,
+# warehouse, pickles, publication).
+PROJECT_ITEMS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "python_models",
+    "macros",
+    "seeds",
+    "tests",
+    "analyses",
+)
 
 
 class ProjectNotFoundError(RuntimeError):
@@ -43,11 +56,9 @@ class ProjectPaths:
     @property
     def publish_dir(self) -> Path:
         """The marts published for BI readers (``PEOPLE_ML_PUBLISH_DIR``)."""
-        # A relative PEOPLE_ML_PUBLISH_DIR is taken from the project root, as
-        # the dbt model that publishes takes it (people_ml.publish.publish_dir).
-        return (
-            self.root / os.environ.get("PEOPLE_ML_PUBLISH_DIR", "published")
-        ).resolve()
+        from people_ml.publish import publish_dir  # the one rule, dbt's too
+
+        return publish_dir(self.root)
 
     @property
     def seeds_dir(self) -> Path:
@@ -59,9 +70,29 @@ class ProjectPaths:
         env = dict(os.environ)
         env.setdefault("DO_NOT_TRACK", "1")
         env["PEOPLE_ML_HOME"] = str(self.root)
-        env["PEOPLE_ML_PUBLISH_DIR"] = str(self.publish_dir)
         env.setdefault("DBT_PROFILES_DIR", str(self.root))
         return env
+
+
+def copy_project_files(source: Path, destination: Path) -> None:
+    """Copy the dbt project in ``source`` (not its state) into ``destination``.
+
+    For throw-away builds in tests and benchmarks. pytest's own folder
+    (``tests/python``) and bytecode caches are left out; an empty
+    ``warehouse/`` folder is made.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    for item in PROJECT_ITEMS:
+        path = source / item
+        if path.is_dir():
+            shutil.copytree(
+                path,
+                destination / item,
+                ignore=shutil.ignore_patterns("__pycache__", "python"),
+            )
+        elif path.exists():
+            shutil.copy2(path, destination / item)
+    (destination / "warehouse").mkdir(exist_ok=True)
 
 
 def find_project(start: Path | None = None, *, explicit: bool = False) -> ProjectPaths:

@@ -13,17 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from people_ml.project import copy_project_files
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PROJECT_ITEMS = (
-    "dbt_project.yml",
-    "profiles.yml",
-    "models",
-    "python_models",
-    "macros",
-    "seeds",
-    "tests",
-    "analyses",
-)
 # Small enough for a fast build, long enough for labelled and current periods.
 SMALL_EXTRACT = {"employees": 400, "months": 30, "seed": 7}
 
@@ -83,12 +75,14 @@ class Project:
         )
         return DbtResult(completed.returncode, completed.stdout + completed.stderr)
 
-    def people_ml(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run the people-ml command in the project."""
+    def people_ml(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the people-ml command in the project (``env``: extra variables)."""
         return subprocess.run(
             [sys.executable, "-m", "people_ml.cli", *args],
             cwd=self.root,
-            env=self.env(),
+            env={**self.env(), **(env or {})},
             capture_output=True,
             text=True,
             check=False,
@@ -107,18 +101,7 @@ class Project:
 
 def copy_project(destination: Path) -> Project:
     """Copy the dbt project (not its state) into ``destination``."""
-    destination.mkdir(parents=True, exist_ok=True)
-    for item in PROJECT_ITEMS:
-        source = REPO_ROOT / item
-        if source.is_dir():
-            shutil.copytree(
-                source,
-                destination / item,
-                ignore=shutil.ignore_patterns("__pycache__", "python"),
-            )
-        elif source.exists():
-            shutil.copy2(source, destination / item)
-    (destination / "warehouse").mkdir(exist_ok=True)
+    copy_project_files(REPO_ROOT, destination)
     return Project(destination)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from people_ml.synthetic import (
+    ATTRITION_DRIVERS,
     DEFAULT_ATTRITION,
     TABLES,
     GenerationSummary,
@@ -786,15 +787,7 @@ def test_annual_rates_in_band(panel: dict[str, np.ndarray]) -> None:
 
 def test_drivers_have_the_documented_direction(panel: dict[str, np.ndarray]) -> None:
     a = DEFAULT_ATTRITION
-    names = [
-        "pay_gap",
-        "years_in_level",
-        "manager_change",
-        "low_rating",
-        "top_rating",
-        "first_year",
-        "second_year",
-    ]
+    names = list(ATTRITION_DRIVERS)
     truth = np.array(
         [
             a.pay,
@@ -852,15 +845,7 @@ def test_a_12_month_label_carries_a_realistic_signal(
     transient drivers are diluted by the 12-month window.
     """
     a = DEFAULT_ATTRITION
-    names = [
-        "pay_gap",
-        "years_in_level",
-        "manager_change",
-        "low_rating",
-        "top_rating",
-        "first_year",
-        "second_year",
-    ]
+    names = list(ATTRITION_DRIVERS)
     last = int(panel["month"].max()) - 11
     train = [_twelve_month_frame(panel, m, names) for m in range(last - 12, 0, -3)]
     x = np.vstack([t[0] for t in train])

@@ -18,6 +18,7 @@ from people_ml.synthetic._api import (
     simulate,
 )
 from people_ml.synthetic._params import (
+    ATTRITION_DRIVERS,
     DEFAULT_ATTRITION,
     DEFAULT_CONFIG,
     GENERATOR_VERSION,
@@ -30,6 +31,7 @@ from people_ml.synthetic._params import (
 )
 
 __all__ = [
+    "ATTRITION_DRIVERS",
     "DEFAULT_ATTRITION",
     "DEFAULT_CONFIG",
     "GENERATOR_VERSION",

@@ -28,6 +28,7 @@ from people_ml.synthetic._calendar import (
     weekdays_between,
 )
 from people_ml.synthetic._params import (
+    ATTRITION_DRIVERS,
     C_HIRE,
     C_MARKET,
     C_MERIT,
@@ -111,13 +112,7 @@ class Simulator:
             Table(
                 "month",
                 "worker",
-                "pay_gap",
-                "years_in_level",
-                "manager_change",
-                "low_rating",
-                "top_rating",
-                "first_year",
-                "second_year",
+                *ATTRITION_DRIVERS,
                 "frailty",
                 "compa_ratio",
                 "gender",

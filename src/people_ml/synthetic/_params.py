@@ -351,6 +351,19 @@ LAST_NAMES = (
 )
 
 
+# The attrition drivers, in the order of AttritionCoefficients and of the
+# simulation panel's columns (docs/attrition_drivers.md).
+ATTRITION_DRIVERS = (
+    "pay_gap",
+    "years_in_level",
+    "manager_change",
+    "low_rating",
+    "top_rating",
+    "first_year",
+    "second_year",
+)
+
+
 @dataclass(frozen=True)
 class AttritionCoefficients:
     """The documented monthly voluntary-exit hazard.
