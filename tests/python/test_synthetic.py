@@ -874,17 +874,8 @@ def test_protected_attributes_act_only_through_pay(
     female = (panel["gender"] == 0).astype(float)
     group_cd = np.isin(panel["ethnicity"], (2, 3)).astype(float)
     age = (panel["age"] - 40.0) / 10.0
-    drivers = [
-        "pay_gap",
-        "years_in_level",
-        "manager_change",
-        "low_rating",
-        "top_rating",
-        "first_year",
-        "second_year",
-    ]
     x = np.column_stack(
-        [panel[n].astype(float) for n in drivers] + [female, group_cd, age]
+        [panel[n].astype(float) for n in ATTRITION_DRIVERS] + [female, group_cd, age]
     )
     beta = _logit_fit(x, panel["voluntary"].astype(float))
     direct = beta[-3:]
