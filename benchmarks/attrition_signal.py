@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -48,10 +47,12 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from people_ml.project import copy_project_files
+from people_ml.project import copy_project_files, isolated_env
 from people_ml.synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]
+# The committed decision log (header only): never the working tree's own.
+DECISION_LOG = ROOT / "tests" / "fixtures" / "run_status.csv"
 FRAME = "intermediate.int_attrition_samples_labelled"
 TARGET = "has_voluntary_exit_in_horizon"
 HORIZON_MONTHS = 12
@@ -78,21 +79,15 @@ TARGET_AUC = (0.72, 0.80)
 
 
 def copy_project(dst: Path) -> Path:
-    """A copy of the dbt project (no warehouse, no data) in ``dst``."""
-    copy_project_files(ROOT, dst)
+    """A copy of the dbt project (no warehouse, no data, no decisions) in ``dst``."""
+    copy_project_files(ROOT, dst, decision_log=DECISION_LOG)
     return dst
 
 
 def build_frame(project: Path) -> pd.DataFrame:
     """dbt-build the training frame of the extract in ``project``/data/raw/hris."""
-    env = {
-        **os.environ,
-        "PEOPLE_ML_HOME": str(project),
-        "DBT_PROFILES_DIR": str(project),
-        "DO_NOT_TRACK": "1",
-    }
-    for var in ("PEOPLE_ML_DUCKDB", "PEOPLE_ML_RAW_DIR", "PEOPLE_ML_RAW_FORMAT"):
-        env.pop(var, None)
+    # None of the caller's paths (warehouse, pickles, publication, profile).
+    env = isolated_env(project, keep=("PEOPLE_ML_THREADS",))
     dbt = Path(sys.executable).with_name("dbt")
     done = subprocess.run(
         [str(dbt), "build", "--select", "+int_attrition_samples_labelled"],

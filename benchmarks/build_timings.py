@@ -24,27 +24,22 @@ from pathlib import Path
 
 import duckdb
 
-from people_ml.project import copy_project_files
+from people_ml.project import copy_project_files, isolated_env
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = ("ml_attrition_runs", "ml_expected_pay_runs")
 
 
 def _copy(root: Path) -> None:
-    copy_project_files(REPO, root)
-    (root / "seeds" / "run_status.csv").write_text(
-        "run_id,status,decided_at,decided_by,reason\n"
-    )
+    # The committed decision log (header only), never the working tree's.
+    log = REPO / "tests" / "fixtures" / "run_status.csv"
+    copy_project_files(REPO, root, decision_log=log)
 
 
 def _timed(command: list[str], root: Path) -> tuple[float, float]:
     """Run a command; return wall seconds and peak resident memory in MiB."""
-    env = {
-        **os.environ,
-        "PEOPLE_ML_HOME": str(root),
-        "DBT_PROFILES_DIR": str(root),
-        "DO_NOT_TRACK": "1",
-    }
+    # None of the caller's paths: a PEOPLE_ML_DUCKDB would build the user's file.
+    env = isolated_env(root, keep=("PEOPLE_ML_THREADS",))
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT

@@ -12,7 +12,7 @@ def model(dbt, session):
         on_schema_change="append_new_columns",
     )
     frame = dbt.ref("int_attrition_samples_labelled").df()
-    decisions = dbt.ref("int_ml_decisions_validated").df()
+    decisions = dbt.ref("ml_decision_log").df()
     return execute_run(
         spec_config=dbt.config.get("ml_model"),
         frame=frame,

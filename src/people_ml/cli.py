@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from people_ml import __version__, decisions, lifecycle, reports
+from people_ml import __version__, ledger, lifecycle, reports
 from people_ml.project import ProjectNotFoundError, ProjectPaths, find_project
 from people_ml.storyboard import PAGES
 
@@ -179,8 +180,65 @@ def _cmd_show(args: argparse.Namespace, project: ProjectPaths) -> int:
     return EXIT_OK
 
 
+def _cmd_check_log(args: argparse.Namespace, project: ProjectPaths) -> int:
+    seed = _seed(project)
+    log = ledger.read_log(seed)
+    runs = len({d.run_id for d in log.decisions})
+    if not project.warehouse.exists():
+        print(
+            f"{seed}: {len(log.decisions)} decisions on {runs} runs, well-formed. "
+            "The rules need the run records: build the warehouse (`dbt build`) "
+            "to check them too."
+        )
+        return EXIT_OK
+    store = _store(project)
+    state = lifecycle.read_ledger(store, seed)
+    print(
+        f"{seed}: {len(log.decisions)} decisions on {runs} runs, well-formed and "
+        f"within the rules (with the {len(store.runs)} runs in {project.warehouse})."
+    )
+    unknown = state.unknown_runs()
+    if unknown:
+        print(
+            f"  {len(unknown)} runs decided on are not in this warehouse (a "
+            f"teammate's, or from another build): {', '.join(unknown)}"
+        )
+    shown = state.shown_runs()
+    for model_key in sorted(shown):
+        frozen = state.frozen_run(model_key)
+        print(
+            f"  {model_key}: BI shows run {shown[model_key]}"
+            + (f"; frozen by run {frozen}" if frozen else "")
+        )
+    return EXIT_OK
+
+
+def _cmd_orphans(args: argparse.Namespace, project: ProjectPaths) -> int:
+    from people_ml.ledger import store
+
+    if args.remove is None:
+        with lifecycle.connect_warehouse(project.warehouse) as con:
+            print(store.describe_orphans(store.find_orphans(con)))
+        return EXIT_OK
+    with lifecycle.connect_warehouse(project.warehouse, read_only=False) as con:
+        found = store.find_orphans(con)
+        if found.empty:
+            print(store.describe_orphans(found))
+            return EXIT_OK
+        try:
+            removed = store.remove_orphans(con, args.remove or None)
+        except store.OrphanError as error:
+            raise CommandError(str(error)) from None
+    total = sum(removed.values())
+    print(f"Removed {total:,} orphaned ml_store rows:")
+    for table, count in removed.items():
+        if count:
+            print(f"  {table:<18} {count:>10,} rows")
+    return EXIT_OK
+
+
 def _decided(
-    project: ProjectPaths, decision: decisions.Decision, args: argparse.Namespace
+    project: ProjectPaths, decision: ledger.Decision, args: argparse.Namespace
 ) -> int:
     print(
         f"recorded: run {decision.run_id} -> {decision.status} by "
@@ -195,7 +253,7 @@ def _decided(
         str(Path(sys.executable).parent / "dbt"),
         "build",
         "--select",
-        "run_status+",
+        "ml_decision_log+",
         "--exclude",
         "tag:ml_model",
     ]
@@ -275,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs = commands.add_parser("runs", help="list ML runs and their status")
     runs.add_argument("--model", help="only this ML model (its key)")
-    runs.add_argument("--status", choices=decisions.STATUSES)
+    runs.add_argument("--status", choices=ledger.STATUSES)
     runs.set_defaults(handler=_cmd_runs)
 
     show = commands.add_parser("show", help="a run's results summary and EDA profile")
@@ -309,6 +367,24 @@ def build_parser() -> argparse.ArgumentParser:
     unfreeze.add_argument("model", help="the ML model's key, e.g. attrition")
     _decision_options(unfreeze)
     unfreeze.set_defaults(handler=_cmd_unfreeze)
+
+    check_log = commands.add_parser(
+        "check-log",
+        help="check the decision log: its format and, with the warehouse, the rules",
+    )
+    check_log.set_defaults(handler=_cmd_check_log)
+
+    orphans = commands.add_parser(
+        "orphans",
+        help="list ml_store rows left by a build that stopped before its run record",
+    )
+    orphans.add_argument(
+        "--remove",
+        nargs="*",
+        metavar="RUN_ID",
+        help="remove them (all, or only these runs); rows of recorded runs never",
+    )
+    orphans.set_defaults(handler=_cmd_orphans)
 
     publish = commands.add_parser(
         "publish",
@@ -357,6 +433,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        code = _run(args)
+        sys.stdout.flush()  # a closed pipe fails here, inside the handler
+        return code
+    except BrokenPipeError:
+        # The reader went away (`people-ml runs | head`): stop quietly, and
+        # point stdout at devnull so the interpreter's final flush is silent.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         if args.project_dir:
             project = find_project(Path(args.project_dir), explicit=True)
         else:
@@ -368,7 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProjectNotFoundError as error:
         print(f"people-ml: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except decisions.RuleError as error:
+    except ledger.RuleError as error:
         print(f"people-ml: refused: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except lifecycle.WarehouseBusyError as error:

@@ -1,25 +1,27 @@
 """Runs and decisions as people see them: list, show, deploy, ignore, unfreeze.
 
 Every decision is checked against the warehouse (the run must exist) and the
-rules (:mod:`people_ml.decisions`) before anything is written; on any error
-nothing is written. The warehouse is only ever opened read-only.
+ledger's rules (:mod:`people_ml.ledger`), with the whole log checked first,
+before anything is written; on any error nothing is written. The warehouse is
+only ever opened read-only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import shutil
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from people_ml import decisions as log
-from people_ml.decisions import SYSTEM_ACTOR, Decision, RuleError
-
-RUN_TABLE_SUFFIX = "_runs"
-RUN_SCHEMA = "ml"
+from people_ml import ledger
+from people_ml.ledger import Decision, RuleError
 
 
 class RunLookupError(ValueError):
@@ -65,15 +67,17 @@ class RunStore:
         return runs
 
 
-def connect_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """The warehouse opened read-only; a clear error when missing or locked."""
+def connect_warehouse(
+    warehouse: Path, *, read_only: bool = True
+) -> duckdb.DuckDBPyConnection:
+    """The warehouse (read-only unless asked); a clear error when missing or locked."""
     if not warehouse.exists():
         raise RunLookupError(
             f"no warehouse at {warehouse}: run `dbt build` first (or set "
             "PEOPLE_ML_DUCKDB)"
         )
     try:
-        return duckdb.connect(str(warehouse), read_only=True)
+        return duckdb.connect(str(warehouse), read_only=read_only)
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             raise WarehouseBusyError(
@@ -87,75 +91,116 @@ def connect_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
 def load_runs(warehouse: Path) -> RunStore:
     """Read every ML model's run records (tables ``ml.*_runs``)."""
     with connect_warehouse(warehouse) as con:
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = ? order by 1",
-                [RUN_SCHEMA],
-            ).fetchall()
-            if row[0].endswith(RUN_TABLE_SUFFIX)
-        ]
-        frames = [
-            con.execute(f'select * from "{RUN_SCHEMA}"."{table}"').df()
-            for table in tables
-        ]
-    runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    for column in ("run_id", "model_key", "mode", "frozen_run_id", "created_at"):
-        if column not in runs:
-            runs[column] = pd.Series(dtype=object)
-    if "is_auto_deployed" not in runs:
-        runs["is_auto_deployed"] = False
-    runs["run_id"] = runs["run_id"].astype(str)
-    runs = runs.sort_values(["model_key", "run_number"], kind="stable")
-    return RunStore(runs.reset_index(drop=True), warehouse)
+        runs = ledger.load_run_records(con)
+    return RunStore(runs, warehouse)
 
 
-def system_decisions(runs: pd.DataFrame) -> list[Decision]:
-    """Decisions the system made: scored runs deployed automatically."""
-    auto = runs[runs["is_auto_deployed"].fillna(False).astype(bool)]
-    return [
-        Decision(
-            run_id=str(run.run_id),
-            status="deployed",
-            decided_at=pd.Timestamp(run.created_at).to_pydatetime(),
-            decided_by=SYSTEM_ACTOR,
-            reason=(
-                f"scored with frozen run {run.frozen_run_id}: deployed automatically"
-            ),
-        )
-        for run in auto.itertuples()
-    ]
+def read_ledger(store: RunStore, seed: Path) -> ledger.Ledger:
+    """The whole log, parsed and checked with the run records.
 
-
-def _with_system_decisions(store: RunStore, written: list[Decision]) -> list[Decision]:
-    """The logged decisions and the system's, in time order."""
-    return sorted(written + system_decisions(store.runs), key=lambda d: d.decided_at)
-
-
-def all_decisions(store: RunStore, seed: Path) -> list[Decision]:
-    """The seed's decisions and the system's, in time order."""
-    return _with_system_decisions(store, log.read_log(seed))
+    Raises
+    ------
+    people_ml.ledger.DecisionLogError
+        The log is missing or not well-formed (names the line).
+    people_ml.ledger.RuleError
+        A line breaks a rule (names the line and the rule).
+    """
+    log = ledger.read_log(seed)
+    return ledger.validate(
+        log.decisions, ledger.run_facts(store.runs), source=str(seed)
+    )
 
 
 def statuses(store: RunStore, seed: Path) -> pd.Series:
     """Current status of every run, indexed by run id."""
-    return log.current_statuses(
-        log.to_frame(all_decisions(store, seed)), store.runs["run_id"]
+    current = read_ledger(store, seed).statuses()
+    ids = store.runs["run_id"].astype(str)
+    return pd.Series(
+        [current.get(run_id, "pending") for run_id in ids],
+        index=pd.Index(ids, name="run_id"),
+        name="status",
+        dtype=object,
     )
 
 
+def _git_email() -> str | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        completed = subprocess.run(
+            [git, "config", "user.email"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return completed.stdout.strip() or None
+
+
 def actor(given: str | None) -> str:
-    """Who decides: ``--by``, else PEOPLE_ML_USER, else the login name."""
+    """Who decides: ``--by``, PEOPLE_ML_USER, the login name, else git's email.
+
+    Raises
+    ------
+    RunLookupError
+        When none of them says who, or a name that is the system's.
+    """
     for candidate in (
         given,
         os.environ.get("PEOPLE_ML_USER"),
         os.environ.get("USER"),
         os.environ.get("LOGNAME"),
+        _git_email(),
     ):
         if candidate and candidate.strip():
-            return candidate.strip()
-    raise RunLookupError("say who decides: --by NAME (or set PEOPLE_ML_USER)")
+            name = " ".join(candidate.split())
+            if name == ledger.SYSTEM_ACTOR:
+                raise RunLookupError(
+                    f"{ledger.SYSTEM_ACTOR!r} is the system's name: say who decides "
+                    "with --by NAME"
+                )
+            return name
+    raise RunLookupError(
+        "say who decides: --by NAME (or set PEOPLE_ML_USER); no login name "
+        "($USER, $LOGNAME) or `git config user.email` was found"
+    )
+
+
+def _reason(reason: str) -> str:
+    text = " ".join(reason.split())
+    if not text:
+        raise RunLookupError("a reason is required: --reason '...'")
+    return text
+
+
+def _record(
+    seed: Path,
+    store: RunStore,
+    make: Callable[[ledger.Ledger, dt.datetime, int], Decision],
+    action: str,
+) -> Decision:
+    """Under the lock: read and check the whole log, decide, check, append."""
+    with ledger.locked(seed):
+        log = ledger.read_log(seed)
+        state = ledger.validate(
+            log.decisions, ledger.run_facts(store.runs), source=str(seed)
+        )
+        moment = ledger.utc_now()
+        latest = max((d.decided_at for d in log.decisions), default=None)
+        if latest is not None and moment <= latest:
+            raise ledger.DecisionLogError(
+                f"this machine's clock ({ledger.format_time(moment)} UTC) is not "
+                f"later than the log's latest decision "
+                f"({ledger.format_time(latest)}); check the clock and run the "
+                "command again"
+            )
+        decision = make(state, moment, log.line_count + 1)
+        ledger.check_decision(state, decision, action)
+        ledger.append(log, decision)
+    return decision
 
 
 def decide(
@@ -173,39 +218,21 @@ def decide(
     ------
     RunLookupError
         Unknown or ambiguous run id, or no reason.
-    RuleError
-        The decision breaks a rule.
-    decisions.DecisionLogError
-        The log is not well-formed.
+    people_ml.ledger.RuleError
+        The decision (or a line already in the log) breaks a rule.
+    people_ml.ledger.DecisionLogError
+        The log is missing or not well-formed, or cannot be written.
     """
-    if not reason.strip():
-        raise RunLookupError("a reason is required: --reason '...'")
+    text = _reason(reason)
     run = store.resolve(run_prefix)
-    with log.locked(seed):
-        written = log.read_log(seed)
-        combined = _with_system_decisions(store, written)
-        current = log.current_statuses(log.to_frame(combined), [run.run_id])
-        log.check_transition(run.run_id, current.iloc[0], status)
-        if status == "persisted":
-            _check_not_frozen(store, combined, run)
-        decision = Decision(
-            run.run_id, status, log.now(combined), decided_by, reason.strip()
-        )
-        log.append(seed, decision, expected=written)
-    return decision
 
+    def make(state: ledger.Ledger, moment: dt.datetime, line: int) -> Decision:
+        return Decision(run.run_id, status, moment, decided_by, text, line)
 
-def _check_not_frozen(
-    store: RunStore, combined: list[Decision], run: pd.Series
-) -> None:
-    runs = store.model_runs(str(run.model_key))
-    frozen = log.frozen_run_id(log.to_frame(combined), runs["run_id"])
-    if frozen is not None:
-        raise RuleError(
-            f"run {run.run_id} cannot be persisted: model {run.model_key} is "
-            f"already frozen by run {frozen} (at most one frozen run per model); "
-            f"unfreeze it first with `people-ml unfreeze {run.model_key}`"
-        )
+    action = {"deployed": "deploy", "persisted": "deploy and persist"}.get(
+        status, "ignore"
+    )
+    return _record(seed, store, make, action)
 
 
 def unfreeze(
@@ -217,27 +244,21 @@ def unfreeze(
     ------
     RunLookupError
         Unknown model, or no reason.
-    RuleError
+    people_ml.ledger.RuleError
         The model is not frozen.
     """
-    if not reason.strip():
-        raise RunLookupError("a reason is required: --reason '...'")
-    runs = store.model_runs(model_key)
-    with log.locked(seed):
-        written = log.read_log(seed)
-        combined = _with_system_decisions(store, written)
-        frozen = log.frozen_run_id(log.to_frame(combined), runs["run_id"])
+    text = _reason(reason)
+    store.model_runs(model_key)
+
+    def make(state: ledger.Ledger, moment: dt.datetime, line: int) -> Decision:
+        frozen = state.frozen_run(model_key)
         if frozen is None:
             raise RuleError(f"model {model_key} is not frozen: nothing to unfreeze")
-        decision = Decision(
-            frozen,
-            "deployed",
-            log.now(combined),
-            decided_by,
-            f"unfreeze: {reason.strip()}",
+        return Decision(
+            frozen, "deployed", moment, decided_by, f"unfreeze: {text}", line
         )
-        log.append(seed, decision, expected=written)
-    return decision
+
+    return _record(seed, store, make, "unfreeze")
 
 
 def run_report(store: RunStore, seed: Path, run: pd.Series) -> dict[str, object]:
@@ -264,7 +285,7 @@ def run_report(store: RunStore, seed: Path, run: pd.Series) -> dict[str, object]
         warnings = frame(
             "select severity, code, message from ml_store.warnings where run_id = ?"
         )
-    history = [d for d in all_decisions(store, seed) if d.run_id == run.run_id]
+    history = read_ledger(store, seed).history(str(run.run_id))
     return {
         "run": run,
         "status": history[-1].status if history else "pending",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from people_ml.ledger.log import HEADER_LINE
 
 PROJECT_FILE = "dbt_project.yml"
 # What makes up a people_ml dbt project, as opposed to its state (extract,
@@ -19,6 +22,19 @@ PROJECT_ITEMS = (
     "seeds",
     "tests",
     "analyses",
+)
+# The decision log is the user's (under their version control), never copied.
+DECISION_LOG = Path("seeds") / "run_status.csv"
+DECISION_LOG_HEADER = f"{HEADER_LINE}\n"
+# Environment variables that point at a project's state or name its user.
+STATE_VARIABLES = (
+    "PEOPLE_ML_HOME",
+    "PEOPLE_ML_DUCKDB",
+    "PEOPLE_ML_ARTIFACT_DIR",
+    "PEOPLE_ML_RAW_DIR",
+    "PEOPLE_ML_RAW_FORMAT",
+    "PEOPLE_ML_PUBLISH_DIR",
+    "PEOPLE_ML_USER",
 )
 
 
@@ -74,25 +90,86 @@ class ProjectPaths:
         return env
 
 
-def copy_project_files(source: Path, destination: Path) -> None:
+def copy_project_files(
+    source: Path, destination: Path, *, decision_log: Path | None = None
+) -> None:
     """Copy the dbt project in ``source`` (not its state) into ``destination``.
 
-    For throw-away builds in tests and benchmarks. pytest's own folder
-    (``tests/python``) and bytecode caches are left out; an empty
-    ``warehouse/`` folder is made.
+    For throw-away builds in tests and benchmarks. Only the project's own
+    files come across: never the warehouse, pickles, extract, publication,
+    ``target/`` or ``logs/``, and never the decision log, which is the user's
+    (with its lock and temporary files). pytest's own folder (``tests/python``)
+    and bytecode caches are left out too; an empty ``warehouse/`` folder is
+    made.
+
+    Parameters
+    ----------
+    source : Path
+        The project root to copy from (for example a working tree).
+    destination : Path
+        The folder to copy into; created when missing.
+    decision_log : Path, optional
+        A file copied byte for byte as the copy's ``seeds/run_status.csv``,
+        such as a committed test fixture. By default the copy gets a log
+        holding the header line alone (no decisions).
     """
     destination.mkdir(parents=True, exist_ok=True)
     for item in PROJECT_ITEMS:
         path = source / item
         if path.is_dir():
-            shutil.copytree(
-                path,
-                destination / item,
-                ignore=shutil.ignore_patterns("__pycache__", "python"),
-            )
+            shutil.copytree(path, destination / item, ignore=_not_project(source))
         elif path.exists():
             shutil.copy2(path, destination / item)
+    log = destination / DECISION_LOG
+    log.parent.mkdir(parents=True, exist_ok=True)
+    if decision_log is None:
+        log.write_bytes(DECISION_LOG_HEADER.encode())
+    else:
+        shutil.copyfile(decision_log, log)
     (destination / "warehouse").mkdir(exist_ok=True)
+
+
+def _not_project(source: Path) -> Callable[[str, list[str]], set[str]]:
+    """``copytree`` ignore: what in ``source``'s folders is not the project."""
+    skipped = {
+        source / "tests": {"python"},
+        (source / DECISION_LOG).parent: {
+            DECISION_LOG.name,
+            f".{DECISION_LOG.name}.lock",
+            f".{DECISION_LOG.name}.tmp",
+        },
+    }
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {"__pycache__"} | (skipped.get(Path(folder), set()) & set(names))
+
+    return ignore
+
+
+def isolated_env(root: Path, *, keep: Iterable[str] = ()) -> dict[str, str]:
+    """Environment for a subprocess in a throw-away project copy at ``root``.
+
+    The caller's ``PEOPLE_ML_*`` and ``DBT_*`` variables point at the user's
+    own project (their warehouse, pickles, extract, publication, identity, dbt
+    profile and target), so all are dropped except those named in ``keep``
+    (settings that are not state, such as ``PEOPLE_ML_THREADS``); then every
+    path is anchored to ``root``.
+
+    Parameters
+    ----------
+    root : Path
+        The project copy.
+    keep : iterable of str
+        Variables passed through unchanged when set.
+    """
+    kept = set(keep)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key in kept or not key.startswith(("PEOPLE_ML_", "DBT_"))
+    }
+    env.update(DO_NOT_TRACK="1", PEOPLE_ML_HOME=str(root), DBT_PROFILES_DIR=str(root))
+    return env
 
 
 def find_project(start: Path | None = None, *, explicit: bool = False) -> ProjectPaths:

@@ -20,11 +20,19 @@ from typing import Any
 
 import pandas as pd
 
-from people_ml.decisions import frozen_run_id, read_log
+from people_ml import ledger
+from people_ml.ledger.contract import RUN_RECORD, STORE_SCHEMA, STORE_TABLES, conform
 from people_ml.ml import MLModelSpec, RunOutputs, score, train
 
-STORE_SCHEMA = "ml_store"
-STORE_TABLES = ("predictions", "shap_values", "metrics", "feature_profiles", "warnings")
+#: Columns of the ml_decision_log model: the log's lines, parsed.
+DECISION_LOG_DTYPES = {
+    "run_id": "string",
+    "status": "string",
+    "decided_by": "string",
+    "reason": "string",
+    "line_number": "Int64",
+    "decided_at": "datetime64[us]",
+}
 
 
 class RunError(RuntimeError):
@@ -46,10 +54,64 @@ def invocation_id() -> str:
     return str(get_invocation_id())
 
 
+def decision_log_path() -> Path:
+    """The decision log, anchored to the project (``PEOPLE_ML_HOME``)."""
+    return Path(os.environ.get("PEOPLE_ML_HOME", ".")) / "seeds" / "run_status.csv"
+
+
+def decisions_frame(decisions: tuple[ledger.Decision, ...]) -> pd.DataFrame:
+    """Logged decisions as the rows of the ml_decision_log model."""
+    frame = pd.DataFrame(
+        {
+            "run_id": [d.run_id for d in decisions],
+            "status": [d.status for d in decisions],
+            "decided_by": [d.decided_by for d in decisions],
+            "reason": [d.reason for d in decisions],
+            "line_number": [d.line for d in decisions],
+            "decided_at": [d.decided_at for d in decisions],
+        },
+        columns=list(DECISION_LOG_DTYPES),
+    )
+    return frame.astype(DECISION_LOG_DTYPES)
+
+
+def decisions_from_frame(frame: pd.DataFrame) -> tuple[ledger.Decision, ...]:
+    """The ml_decision_log model's rows as decisions (with their lines)."""
+    return tuple(
+        ledger.Decision(
+            run_id=str(row.run_id),
+            status=str(row.status),
+            decided_at=pd.Timestamp(row.decided_at).to_pydatetime(),
+            decided_by=str(row.decided_by),
+            reason=str(row.reason),
+            line=int(row.line_number),
+        )
+        for row in frame.itertuples(index=False)
+    )
+
+
+def decision_log_frame(session: Any) -> pd.DataFrame:
+    """Parse and check the decision log for the ml_decision_log model.
+
+    The same parser and rules as the ``people-ml`` commands, with the run
+    records already in the warehouse (so the system's auto-deploys count).
+
+    Raises
+    ------
+    people_ml.ledger.DecisionLogError, people_ml.ledger.RuleError
+        Naming the file, the line, the rule and the fix.
+    """
+    path = decision_log_path()
+    log = ledger.read_log(path)
+    runs = ledger.load_run_records(session)
+    ledger.validate(log.decisions, ledger.run_facts(runs), source=str(path))
+    return decisions_frame(log.decisions)
+
+
 def check_decisions_loaded(decisions: pd.DataFrame) -> None:
     """Refuse to run on a decision log older than the CSV on disk.
 
-    A build that selects only the ML models does not reload the seed, so the
+    A build that selects only the ML models does not re-read the log, so the
     warehouse may hold yesterday's decisions: training a model that was just
     frozen (or scoring one just unfrozen) would be wrong, so stop instead.
 
@@ -58,21 +120,19 @@ def check_decisions_loaded(decisions: pd.DataFrame) -> None:
     RunError
         When ``seeds/run_status.csv`` holds decisions the warehouse lacks.
     """
-    path = Path(os.environ.get("PEOPLE_ML_HOME", ".")) / "seeds" / "run_status.csv"
-    if not path.exists():
-        return
-    on_disk = {(d.run_id, d.status, pd.Timestamp(d.decided_at)) for d in read_log(path)}
+    path = decision_log_path()
+    on_disk = {
+        (d.line, d.run_id, d.status, pd.Timestamp(d.decided_at))
+        for d in ledger.read_log(path).decisions
+    }
     loaded = {
-        (str(run_id), str(status), pd.Timestamp(decided_at))
-        for run_id, status, decided_at in decisions[
-            ["run_id", "status", "decided_at"]
-        ].itertuples(index=False)
+        (d.line, d.run_id, d.status, pd.Timestamp(d.decided_at))
+        for d in decisions_from_frame(decisions)
     }
     if on_disk != loaded:
         raise RunError(
-            f"{path} differs from the decisions loaded in the warehouse: reload it "
-            "first with `dbt seed --select run_status` or build it with the model "
-            "(`dbt build --select run_status+`)."
+            f"{path} differs from the decisions loaded in the warehouse: read it "
+            "again with the model (`dbt build --select ml_decision_log+`)."
         )
 
 
@@ -121,8 +181,10 @@ def execute_run(
     # model are deployed by the system unless the spec turns it off.
     auto_deploy = bool(spec_config.pop("auto_deploy_scored_runs", True))
     spec = MLModelSpec.from_config(spec_config)
-    run_ids = runs["run_id"].astype(str).tolist()
-    frozen = frozen_run_id(decisions, run_ids)
+    state = ledger.validate(
+        decisions_from_frame(decisions), ledger.run_facts(runs), source="the log"
+    )
+    frozen = state.frozen_run(spec.key)
     run_id = uuid.uuid4().hex
     store = artifact_dir()
     if frozen is None:
@@ -156,13 +218,13 @@ def execute_run(
     )
     record["total_seconds"] = time.perf_counter() - started
     record["created_at"] = pd.Timestamp(dt.datetime.now(dt.UTC)).tz_localize(None)
-    return record
+    return conform(record, RUN_RECORD)
 
 
 def write_outputs(session: Any, outputs: RunOutputs) -> None:
-    """Append a run's outputs to the ``ml_store`` tables, by column name."""
+    """Append a run's outputs to the ``ml_store`` tables, typed by the contract."""
     for table in STORE_TABLES:
-        frame = getattr(outputs, table)
+        frame = conform(getattr(outputs, table), STORE_TABLES[table])
         if frame.empty:
             continue
         view = f"_people_ml_{table}"

@@ -1,4 +1,11 @@
-"""Shared fixtures: throw-away copies of the dbt project that run real dbt."""
+"""Shared fixtures: throw-away copies of the dbt project that run real dbt.
+
+Tests never read the user's state. Every project is made by
+:func:`copy_project` from the committed project files and the fixtures in
+``tests/fixtures`` (never the working tree's decision log, warehouse, pickles,
+extract or publication), and no test sees the developer's ``PEOPLE_ML_*`` /
+``DBT_*`` variables or runs in the working tree (:func:`_no_user_state`).
+"""
 
 from __future__ import annotations
 
@@ -13,9 +20,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from people_ml.project import copy_project_files
+from people_ml.project import STATE_VARIABLES, copy_project_files, isolated_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+# The decision log every project copy starts from: committed, header only.
+FIXTURE_DECISION_LOG = FIXTURES / "run_status.csv"
 # Small enough for a fast build, long enough for labelled and current periods.
 SMALL_EXTRACT = {"employees": 400, "months": 30, "seed": 7}
 
@@ -51,17 +61,8 @@ class Project:
         return self.root / "artifacts" / "models"
 
     def env(self) -> dict[str, str]:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("PEOPLE_ML_", "DBT_"))
-        }
-        env.update(
-            DO_NOT_TRACK="1",
-            PEOPLE_ML_HOME=str(self.root),
-            DBT_PROFILES_DIR=str(self.root),
-        )
-        return env
+        """Environment for a subprocess here: none of the developer's paths."""
+        return isolated_env(self.root)
 
     def dbt(self, *args: str) -> DbtResult:
         """Run real dbt in the project; never raises on a dbt failure."""
@@ -100,9 +101,33 @@ class Project:
 
 
 def copy_project(destination: Path) -> Project:
-    """Copy the dbt project (not its state) into ``destination``."""
-    copy_project_files(REPO_ROOT, destination)
+    """Copy the dbt project (not its state) into ``destination``.
+
+    The one way tests make a project: the committed files, and the fixture
+    decision log instead of the working tree's.
+    """
+    copy_project_files(REPO_ROOT, destination, decision_log=FIXTURE_DECISION_LOG)
     return Project(destination)
+
+
+@pytest.fixture(autouse=True)
+def _no_user_state(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Run every test without the developer's project state.
+
+    ``make test`` exports ``PEOPLE_ML_HOME`` and ``DBT_PROFILES_DIR`` for the
+    working tree, and a developer may have set the other paths: code called
+    in-process (``people_ml.cli.main``, ``find_project()``) would then read and
+    write the user's warehouse, decisions or publication. An empty current
+    folder keeps ``find_project()`` from finding the working tree. Settings
+    that are not state (``PEOPLE_ML_THREADS``, ``PEOPLE_ML_SKIP_BROWSER``,
+    ``PEOPLE_ML_SCREENSHOT_DIR``, ``PEOPLE_ML_CHROMIUM``) stay.
+    """
+    for key in list(os.environ):
+        if key in STATE_VARIABLES or key.startswith("DBT_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
 @pytest.fixture

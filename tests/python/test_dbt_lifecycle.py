@@ -6,10 +6,12 @@ auto-deployed) -> ignore a pending run -> unfreeze -> build (trains anew).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from conftest import Project
 
-from people_ml.decisions import read_log
+from people_ml.ledger import read_log
 
 pytestmark = pytest.mark.dbt
 
@@ -126,6 +128,7 @@ def test_lifecycle_driven_by_the_commands(project: Project) -> None:
     _assert_shown(project, "attrition", run_3)
     listed = _ok(project, "runs", "--model", "attrition", "--status", "deployed")
     assert run_3[:12] in listed and run_1[:12] in listed
+    _hand_edits_that_break_the_log_fail_the_build(project, run_1, run_3)
 
     _ok(project, "ignore", pay_1[:10], "--reason", "experimental features", *by)
     refused = project.people_ml("deploy", pay_1, "--reason", "changed my mind", *by)
@@ -152,7 +155,8 @@ def test_lifecycle_driven_by_the_commands(project: Project) -> None:
     _assert_shown(project, "attrition", run_3)  # run 4 is pending
 
     # The seed is the complete, ordered record of what people decided.
-    assert [(d.run_id, d.status, d.decided_by, d.reason) for d in read_log(seed)] == [
+    logged = read_log(seed).decisions
+    assert [(d.run_id, d.status, d.decided_by, d.reason) for d in logged] == [
         (run_1, "deployed", "ana@example.com", "first model looks right"),
         (run_2, "persisted", "ana@example.com", "freeze it"),
         (pay_1, "ignored", "ana@example.com", "experimental features"),
@@ -163,10 +167,62 @@ def test_lifecycle_driven_by_the_commands(project: Project) -> None:
 
     # A hand edit that breaks a rule fails the build, naming the run and rule.
     with seed.open("a") as log:
-        log.write(f"{pay_1},deployed,2030-01-01 00:00:00,bo,sneaky\n")
-    broken = project.dbt(
-        "build", "--select", "run_status", "int_ml_decisions_validated"
-    )
+        log.write(f"{pay_1},deployed,{_now()},bo,sneaky\n")
+    broken = project.dbt("build", "--select", "ml_decision_log+")
     assert not broken.ok
     assert pay_1 in broken.output
-    assert "ignoring is final" in broken.output
+    assert "line 6" in broken.output and "ignoring is final" in broken.output
+
+
+def _now() -> str:
+    return f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}"
+
+
+def _run_counts(project: Project) -> tuple[int, int]:
+    return (
+        project.query("select count(*) from ml.ml_attrition_runs")[0][0],
+        project.query("select count(*) from ml.ml_expected_pay_runs")[0][0],
+    )
+
+
+def _hand_edits_that_break_the_log_fail_the_build(
+    project: Project, run_1: str, run_3: str
+) -> None:
+    """Each bad line fails the build before any ML model runs; BI is unchanged.
+
+    run_1 is deployed, run_2 persisted, run_3 scored and auto-deployed.
+    """
+    seed = project.root / "seeds" / "run_status.csv"
+    good = seed.read_bytes()
+    lines = len(good.splitlines())
+    cases = [
+        # A scored run the system deployed cannot be ignored or persisted.
+        (f"{run_3},ignored,{_now()},bo,hand edit", "already deployed"),
+        (f"{run_3},persisted,{_now()},bo,hand edit", "already deployed"),
+        # A run this warehouse does not know: a warning, not an error.
+        (f"{run_1[:-1]}0,persisted,{_now()},bo,typo", None),
+        # An unknown status word names the line, not "Got 1 result".
+        (f"{run_1},deploy,{_now()},bo,typo", "status 'deploy' is not one of"),
+        # A UTC offset is refused with the UTC spelling, not bad advice.
+        (f"{run_1},deployed,2026-01-05 12:00:00+02:00,bo,tz", "2026-01-05 10:00:00"),
+    ]
+    counts = _run_counts(project)
+    for line, message in cases:
+        seed.write_bytes(good + f"{line}\n".encode())
+        if message is None:
+            warned = project.dbt(
+                "build", "--select", "ml_decision_log+", "--exclude", "tag:ml_model"
+            )
+            assert warned.ok, warned.output[-3000:]
+            assert "int_ml_run_decisions_name_known_runs" in warned.output
+            continue
+        # The ML models are selected too: the log's check fails before them.
+        broken = project.dbt("build", "--select", "ml_decision_log+")
+        assert not broken.ok, line
+        assert f"line {lines + 1}" in broken.output, broken.output[-3000:]
+        assert message in broken.output, broken.output[-3000:]
+        assert "Got 1 result" not in broken.output
+        assert "run_status+" not in broken.output
+        assert _run_counts(project) == counts  # no ML model ran
+        _assert_shown(project, "attrition", run_3)
+    seed.write_bytes(good)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import pickle
 
 import pytest
@@ -121,3 +123,72 @@ def test_envelope_with_code_refused(tmp_path):
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     with pytest.raises(ArtifactError, match="not a people_ml artifact"):
         load_artifact(path, sha, RUN)
+
+
+def _assert_actionable(message, where, os_text):
+    assert RUN in message, message
+    assert str(where) in message, message
+    assert os_text in message, message
+    assert "PEOPLE_ML_ARTIFACT_DIR" in message and "build again" in message
+    assert "nothing was recorded for this run" in message
+
+
+@pytest.mark.parametrize("layout", ["parent_is_a_file", "folder_is_a_file"])
+def test_unusable_folder_raises_artifact_error(tmp_path, layout):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a regular file where a folder should be")
+    folder = blocker / "models" if layout == "parent_is_a_file" else blocker
+    with pytest.raises(ArtifactError) as info:
+        save_artifact({"model": [1]}, folder, run_id=RUN)
+    _assert_actionable(
+        str(info.value),
+        folder,
+        "Not a directory" if layout == "parent_is_a_file" else "exists",
+    )
+    assert isinstance(info.value.__cause__, OSError)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
+
+
+def _full_disk(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("step", ["write", "fsync"])
+def test_full_disk_raises_artifact_error_and_leaves_no_temp_file(
+    tmp_path, monkeypatch, step
+):
+    if step == "write":
+        real_fdopen = os.fdopen
+
+        def fdopen(fd, *args, **kwargs):
+            handle = real_fdopen(fd, *args, **kwargs)
+            return _FullDiskFile(handle)
+
+        monkeypatch.setattr(os, "fdopen", fdopen)
+        monkeypatch.setattr(os, "write", _full_disk)
+    else:
+        monkeypatch.setattr(os, "fsync", _full_disk)
+    with pytest.raises(ArtifactError) as info:
+        save_artifact({"model": [1]}, tmp_path, run_id=RUN)
+    monkeypatch.undo()
+    _assert_actionable(str(info.value), tmp_path, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+
+
+class _FullDiskFile:
+    """A file handle on a full disk: every write fails with ENOSPC."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def write(self, data):
+        _full_disk()
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._handle.close()

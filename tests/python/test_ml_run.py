@@ -23,6 +23,7 @@ from people_ml.ml import (
     train,
 )
 from people_ml.ml import _run as run_module
+from people_ml.ml._outputs import OUTPUT_TABLES
 
 CLASSIFICATION = {
     **SPEC_BASE,
@@ -89,6 +90,9 @@ def test_output_columns_exact(fixture, request):
         frame = getattr(out, name)
         assert tuple(frame.columns) == cols, name
         assert (frame["run_id"] == out.run.loc[0, "run_id"]).all()
+        table = OUTPUT_TABLES[name]
+        dtypes = [str(frame[c.name].dtype) for c in table.columns]
+        assert dtypes == [c.pandas_dtype for c in table.columns], name
     assert len(out.run) == 1
 
 
@@ -335,3 +339,94 @@ def test_fingerprint_tracks_training_rows_only(trained, panel):
     changed = train_rows.copy()
     changed.iloc[5, changed.columns.get_loc("x2")] += 1e-9
     assert run_module.fingerprint(changed, spec) != fp
+
+
+# A cheap spec for tests that train on purpose-built small frames.
+FAST = {**CLASSIFICATION, "candidates": ["logistic_regression"], "search_iterations": 1}
+TRUST_CODES = {"test_too_few_minority", "cv_fold_too_few_minority", "cv_test_disagree"}
+
+
+def _small_panel():
+    """120 workers x 8 months: predict 2021-08-31, test 2021-07-31, train to 04-30."""
+    return make_panel(n_entities=120, n_months=8, seed=3)
+
+
+def _warning(outputs, code):
+    rows = outputs.warnings[outputs.warnings["code"] == code]
+    assert len(rows) == 1, outputs.warnings[["code", "message"]].to_string()
+    assert rows["severity"].iloc[0] == "warning"
+    return rows["message"].iloc[0]
+
+
+def test_test_period_with_one_positive_warns(tmp_path):
+    frame = _small_panel()
+    test = frame["sample_date"] == pd.Timestamp("2021-07-31")
+    frame.loc[test, "target"] = 0.0
+    frame.loc[frame.index[test][0], "target"] = 1.0
+    out = train(frame, MLModelSpec.from_config(FAST), artifact_dir=tmp_path, run_id="t")
+    message = _warning(out, "test_too_few_minority")
+    assert "2021-07-31" in message and "1 row(s) of class 1" in message
+    assert "10" in message and "unreliable" in message
+    assert "cv_test_disagree" not in set(out.warnings["code"])  # CV says it all
+
+
+def test_cv_fold_with_too_few_minority_rows_warns(tmp_path):
+    frame = _small_panel()
+    training = frame["sample_date"] <= pd.Timestamp("2021-04-30")
+    frame.loc[training, "target"] = 0.0
+    positives = frame.index[training & frame["worker_id"].isin(range(1000, 1015))]
+    frame.loc[positives[::4], "target"] = 1.0  # 15 positives on 15 workers
+    out = train(frame, MLModelSpec.from_config(FAST), artifact_dir=tmp_path, run_id="c")
+    message = _warning(out, "cv_fold_too_few_minority")
+    assert "fold" in message and "class 1" in message and "min_minority_rows" in message
+
+
+def test_cv_and_test_disagreeing_warns(tmp_path):
+    frame = _small_panel()
+    test = frame["sample_date"] == pd.Timestamp("2021-07-31")
+    frame.loc[test, "target"] = 1.0 - frame.loc[test, "target"]  # inverted labels
+    out = train(frame, MLModelSpec.from_config(FAST), artifact_dir=tmp_path, run_id="d")
+    message = _warning(out, "cv_test_disagree")
+    assert "roc_auc" in message and "2021-07-31" in message and "fold" in message
+
+
+def test_min_minority_rows_is_configurable(tmp_path):
+    frame = _small_panel()
+    test = frame["sample_date"] == pd.Timestamp("2021-07-31")
+    positives = int(frame.loc[test, "target"].sum())
+    spec = MLModelSpec.from_config({**FAST, "min_minority_rows": positives + 1})
+    out = train(frame, spec, artifact_dir=tmp_path, run_id="m")
+    assert f"{positives} row(s) of class 1" in _warning(out, "test_too_few_minority")
+
+
+def test_a_trustworthy_run_raises_no_trust_warning(trained):
+    _, out = trained
+    assert not TRUST_CODES & set(out.warnings["code"])
+
+
+def test_score_warns_when_the_test_period_has_too_few_minority_rows(
+    trained, panel, store
+):
+    spec, out = trained
+    frame = panel.copy()
+    test = frame["sample_date"] == pd.Timestamp("2021-11-30")
+    frame.loc[test, "target"] = 0.0
+    frame.loc[frame.index[test][:2], "target"] = 1.0
+    scored = _score(frame, spec, out, store, run_id="score-few")
+    message = _warning(scored, "test_too_few_minority")
+    assert "2 row(s) of class 1" in message and "2021-11-30" in message
+
+
+def test_train_names_run_and_folder_when_artifacts_cannot_be_written(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with pytest.raises(ArtifactError) as info:
+        train(
+            _small_panel(),
+            MLModelSpec.from_config(FAST),
+            artifact_dir=blocker / "models",
+            run_id="run-disk",
+        )
+    message = str(info.value)
+    assert "run-disk" in message and str(blocker / "models") in message
+    assert "Not a directory" in message and "PEOPLE_ML_ARTIFACT_DIR" in message

@@ -1,13 +1,7 @@
--- Every decision on every run, one row per decision: the people's, from the
--- run_status log, and the system's (a run scored by a frozen model is
--- deployed automatically unless its model's spec turns that off).
+-- Every decision on every run, one row per decision, in the ledger's order:
+-- the people's (the decision log) and the system's (auto-deploys of scored
+-- runs), already checked against the rules in int_ml_decisions_validated.
 with
-
-runs as (
-
-    select * from {{ ref('int_ml_runs_unioned') }}
-
-),
 
 decisions as (
 
@@ -15,59 +9,21 @@ decisions as (
 
 ),
 
-logged_decisions as (
-
-    select
-        run_id,
-        status,
-        decided_by,
-        reason,
-        'run_status' as decision_source,
-        decided_at
-
-    from decisions
-
-),
-
-system_decisions as (
-
-    select
-        run_id,
-        'deployed' as status,
-        'people-ml' as decided_by,
-        'scored with frozen run ' || frozen_run_id
-        || ': deployed automatically' as reason,
-        'system' as decision_source,
-        created_at as decided_at
-
-    from runs
-    where is_auto_deployed
-
-),
-
-all_decisions as (
-
-    select * from logged_decisions
-    union all
-    select * from system_decisions
-
-),
-
 final as (
 
     select
-        all_decisions.run_id,
-        runs.model_key,
-        all_decisions.status,
-        all_decisions.decided_by,
-        all_decisions.reason,
-        all_decisions.decision_source,
-        runs.run_id is not null as is_known_run,
-        all_decisions.decided_at
+        run_id,
+        model_key,
+        status,
+        decided_by,
+        reason,
+        decision_source,
+        line_number,
+        sequence_number,
+        model_key is not null as is_known_run,
+        decided_at
 
-    from all_decisions
-    left join runs
-        on all_decisions.run_id = runs.run_id
+    from decisions
 
 )
 

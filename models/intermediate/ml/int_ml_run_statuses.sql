@@ -19,7 +19,7 @@ latest_decisions as (
     select
         *,
         row_number() over (
-            partition by run_id order by decided_at desc, status asc
+            partition by run_id order by sequence_number desc
         ) as recency_rank
 
     from decisions

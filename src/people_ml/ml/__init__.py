@@ -78,8 +78,9 @@ from ._exceptions import (
 from ._features import FeatureSchema
 from ._metrics import choose_threshold, evaluate
 from ._model import Explanation, FittedModel, Predictions
+from ._outputs import OUTPUT_COLUMNS, RunOutputs
 from ._profile import profile_features
-from ._run import OUTPUT_COLUMNS, ModelArtifact, RunOutputs, score, train
+from ._run import ModelArtifact, score, train
 from ._spec import ALGORITHMS, MLModelSpec
 from ._split import SplitBoundaries, TimeSplit, time_split
 

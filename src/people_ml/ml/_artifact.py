@@ -40,14 +40,29 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_artifact(obj: Any, artifact_dir: Path) -> tuple[str, Path]:
+def _unwritable(
+    run_id: str | None, where: Path, action: str, exc: OSError
+) -> ArtifactError:
+    run = "this run" if run_id is None else f"run {run_id!r}"
+    reason = exc.strerror or str(exc)
+    return ArtifactError(
+        f"{run}: cannot {action} {where}: {reason} (errno {exc.errno}). Fix: free "
+        "space on that disk or point PEOPLE_ML_ARTIFACT_DIR at a writable folder, "
+        "then build again; nothing was recorded for this run."
+    )
+
+
+def save_artifact(
+    obj: Any, artifact_dir: Path, *, run_id: str | None = None
+) -> tuple[str, Path]:
     """Pickle ``obj`` to ``artifact_dir/<sha256>.pkl`` atomically.
 
     The file is an outer pickle of plain types (format tag, library versions,
     the inner pickle's bytes), so versions can be checked before any
     scikit-learn object is unpickled. It is written to a temporary file in the
     same folder, fsynced, then linked into place; an existing file with the
-    same name is kept when identical and never overwritten.
+    same name is kept when identical and never overwritten. The temporary
+    file is removed whatever happens.
 
     Parameters
     ----------
@@ -55,6 +70,8 @@ def save_artifact(obj: Any, artifact_dir: Path) -> tuple[str, Path]:
         Picklable payload (the library stores a model artifact).
     artifact_dir : pathlib.Path
         Created if missing.
+    run_id : str or None, default=None
+        The run saving it, named in every error.
 
     Returns
     -------
@@ -64,10 +81,15 @@ def save_artifact(obj: Any, artifact_dir: Path) -> tuple[str, Path]:
     Raises
     ------
     ArtifactError
-        A different file already sits at the content address.
+        A different file already sits at the content address, or the folder
+        cannot be created or written (a full disk, a file in the way, no
+        permission): the message names the path, the run and the OS error.
     """
     artifact_dir = Path(artifact_dir)
-    artifact_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        artifact_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(run_id, artifact_dir, "create the folder", exc) from exc
     envelope = {
         "format": ARTIFACT_FORMAT,
         "format_version": ARTIFACT_FORMAT_VERSION,
@@ -77,33 +99,47 @@ def save_artifact(obj: Any, artifact_dir: Path) -> tuple[str, Path]:
     data = pickle.dumps(envelope, protocol=_PROTOCOL)
     sha = hashlib.sha256(data).hexdigest()
     target = artifact_dir / f"{sha}.pkl"
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".pkl", dir=artifact_dir)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".pkl", dir=artifact_dir)
+    except OSError as exc:
+        where = artifact_dir
+        raise _unwritable(run_id, where, "write a file in the folder", exc) from exc
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         try:
-            os.link(tmp, target)  # atomic and never overwrites
-        except FileExistsError:
-            if sha256_file(target) != sha:
-                raise ArtifactError(
-                    f"{target} exists with different bytes than its name says; "
-                    "refusing to overwrite it. Move the corrupt file away and retry."
-                ) from None
-        except OSError:  # file systems without hard links
-            if target.exists():
-                if sha256_file(target) != sha:
-                    raise ArtifactError(
-                        f"{target} exists with different bytes; refusing to overwrite."
-                    ) from None
-            else:
-                tmp.replace(target)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise _unwritable(run_id, target, "write the model artifact", exc) from exc
+        _link_into_place(tmp, target, sha, run_id)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
     return sha, target
+
+
+def _link_into_place(tmp: Path, target: Path, sha: str, run_id: str | None) -> None:
+    try:
+        os.link(tmp, target)  # atomic and never overwrites
+    except FileExistsError:
+        if sha256_file(target) != sha:
+            raise ArtifactError(
+                f"{target} exists with different bytes than its name says; "
+                "refusing to overwrite it. Move the corrupt file away and retry."
+            ) from None
+    except OSError:  # file systems without hard links
+        try:
+            if not target.exists():
+                tmp.replace(target)
+                return
+        except OSError as exc:
+            raise _unwritable(run_id, target, "write the model artifact", exc) from exc
+        if sha256_file(target) != sha:
+            raise ArtifactError(
+                f"{target} exists with different bytes; refusing to overwrite."
+            ) from None
 
 
 class _PlainUnpickler(pickle.Unpickler):

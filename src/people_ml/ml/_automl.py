@@ -102,9 +102,12 @@ class AutoMLResult:
         The winner's out-of-fold predictions (calibrated probabilities for
         classification), from which the threshold was chosen.
     fold_ids : ndarray
-        CV fold of each training row.
+        CV fold of each training row (of the tuning sample, when sampled).
     warnings : tuple of RunWarning
         Decisions and problems worth recording.
+    fold_class_counts : tuple of (int, int)
+        Validation rows of class 0 and of class 1 in each CV fold
+        (classification; empty for regression).
     """
 
     model: FittedModel
@@ -116,6 +119,7 @@ class AutoMLResult:
     oof_prediction: np.ndarray
     fold_ids: np.ndarray
     warnings: tuple[RunWarning, ...]
+    fold_class_counts: tuple[tuple[int, int], ...] = ()
 
 
 def _fold_ids(
@@ -531,4 +535,10 @@ def _fit_automl(
         oof_prediction=oof_pred,
         fold_ids=fold,
         warnings=tuple(notes),
+        fold_class_counts=tuple(
+            (int(np.sum(y_enc[fold == k] == 0)), int(np.sum(y_enc[fold == k] == 1)))
+            for k in range(cv_folds)
+        )
+        if classification
+        else (),
     )

@@ -1,10 +1,12 @@
-"""Entry points for dbt Python models: :func:`train` and :func:`score`."""
+"""Entry points for dbt Python models: :func:`train` and :func:`score`.
+
+The pipelines only: split, fit or load, evaluate, check, predict and explain.
+The frames they return are built in :mod:`._outputs`, the same way for both.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -20,95 +22,37 @@ from ._exceptions import (
     ArtifactError,
     ArtifactVersionWarning,
     DataError,
-    MLError,
     RunWarning,
     ScoringError,
 )
-from ._metrics import evaluate
-from ._profile import PROFILE_COLUMNS, profile_features
+from ._metrics import evaluate, selection_score
+from ._outputs import (
+    RunOutputs,
+    metrics_frame,
+    predictions_frame,
+    profiles_frame,
+    run_record,
+    shap_frame,
+    warnings_frame,
+)
+from ._profile import profile_features
+from ._spec import MLModelSpec
 from ._split import SplitBoundaries, TimeSplit, time_split
 from ._target import encode_target
+from ._trust import (
+    bootstrap_se,
+    check_cv_folds,
+    check_cv_test_agreement,
+    check_test_period,
+)
 from ._versions import library_versions
 
 if TYPE_CHECKING:
+    from ._automl import AutoMLResult
     from ._features import FeatureSchema
     from ._model import FittedModel
-    from ._spec import MLModelSpec
 
-__all__ = ["OUTPUT_COLUMNS", "ModelArtifact", "RunOutputs", "score", "train"]
-
-#: Exact columns of every :class:`RunOutputs` frame, in order.
-OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "run": (
-        "run_id",
-        "model_key",
-        "mode",
-        "problem_type",
-        "target",
-        "algorithm",
-        "hyperparameters",
-        "features",
-        "n_train_rows",
-        "n_test_rows",
-        "n_predict_rows",
-        "train_start_date",
-        "train_end_date",
-        "test_date",
-        "predict_date",
-        "training_data_fingerprint",
-        "library_versions",
-        "artifact_sha256",
-        "artifact_path",
-        "decision_threshold",
-        "calibration",
-        "class_balance",
-        "selection_metric",
-        "cv_score",
-        "shap_output_space",
-        "candidates",
-        "frozen_run_id",
-        "fit_seconds",
-        "predict_seconds",
-        "explain_seconds",
-    ),
-    "predictions": (
-        "run_id",
-        "entity_id",
-        "sample_date",
-        "prediction",
-        "predicted_class",
-        "base_value",
-        "model_output",
-    ),
-    "shap_values": ("run_id", "entity_id", "feature", "feature_value", "shap_value"),
-    "metrics": ("run_id", "split", "metric", "class_label", "value"),
-    "feature_profiles": ("run_id", *PROFILE_COLUMNS),
-    "warnings": ("run_id", "severity", "code", "message"),
-}
-
-
-@dataclass(frozen=True)
-class RunOutputs:
-    """The frames a run produces; the dbt side appends each to its table.
-
-    Every frame has a ``run_id`` column and exactly the columns listed in
-    :data:`OUTPUT_COLUMNS`. Dates are ``datetime64`` (midnight for dates);
-    nullable columns use pandas nullable dtypes (``Float64``, ``Int64``,
-    ``string``).
-    """
-
-    run: pd.DataFrame
-    predictions: pd.DataFrame
-    shap_values: pd.DataFrame
-    metrics: pd.DataFrame
-    feature_profiles: pd.DataFrame
-    warnings: pd.DataFrame
-
-    def __post_init__(self) -> None:
-        for name, cols in OUTPUT_COLUMNS.items():
-            got = tuple(getattr(self, name).columns)
-            if got != cols:
-                raise MLError(f"RunOutputs.{name} has columns {got}, expected {cols}")
+__all__ = ["ModelArtifact", "score", "train"]
 
 
 @dataclass
@@ -136,18 +80,6 @@ class ModelArtifact:
     run_id: str
     training: dict[str, Any]
     library_versions: dict[str, str] = field(default_factory=library_versions)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=_json_default)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return str(value)
 
 
 def fingerprint(frame: pd.DataFrame, spec: MLModelSpec) -> str:
@@ -181,79 +113,14 @@ def _date(value: pd.Timestamp | None) -> pd.Timestamp | None:
     return None if value is None else pd.Timestamp(value)
 
 
-def _render(s: pd.Series) -> np.ndarray:
-    """String rendering of original feature values (None for missing)."""
-    if pd.api.types.is_datetime64_any_dtype(s):
-        text = s.dt.strftime("%Y-%m-%d")
-        has_time = (s.dropna() != s.dropna().dt.normalize()).any()
-        if has_time:
-            text = s.dt.strftime("%Y-%m-%dT%H:%M:%S")
-        return np.array([None if pd.isna(v) else v for v in text], dtype=object)
-    if pd.api.types.is_float_dtype(s):
-        return np.array(
-            [None if pd.isna(v) else format(float(v), ".12g") for v in s], dtype=object
-        )
-    return np.array(
-        [None if pd.isna(v) else str(v) for v in s.astype(object)], dtype=object
-    )
-
-
-def _warnings_frame(run_id: str, notes: list[RunWarning]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "run_id": [run_id] * len(notes),
-            "severity": [n.severity for n in notes],
-            "code": [n.code for n in notes],
-            "message": [n.message for n in notes],
-        },
-        columns=list(OUTPUT_COLUMNS["warnings"]),
-    ).astype(str)
-
-
-def _metrics_frame(run_id: str, parts: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
-    frames = []
-    for split, frame in parts:
-        f = frame.copy()
-        f.insert(0, "split", split)
-        frames.append(f)
-    out = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=["split", "metric", "class_label", "value"])
-    )
-    out.insert(0, "run_id", run_id)
-    out = out[list(OUTPUT_COLUMNS["metrics"])]
-    return out.astype(
-        {
-            "run_id": str,
-            "split": str,
-            "metric": str,
-            "class_label": "string",
-            "value": float,
-        }
-    )
-
-
-def _profiles_frame(run_id: str, profile: pd.DataFrame) -> pd.DataFrame:
-    out = profile.copy()
-    out.insert(0, "run_id", run_id)
-    out = out[list(OUTPUT_COLUMNS["feature_profiles"])]
-    return out.astype(
-        {
-            "association_measure": "string",
-            "target_association": "Float64",
-            "is_leakage_suspect": bool,
-        }
-    )
-
-
-def _predictions_and_shap(
+def _predict_and_explain(
     run_id: str,
     spec: MLModelSpec,
     model: FittedModel,
     predict: pd.DataFrame,
     prepared: pd.DataFrame,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    """Predictions and SHAP frames of the predict set, with their timings."""
     started = time.perf_counter()
     preds = model.predict(prepared)
     predicted = time.perf_counter()
@@ -262,57 +129,10 @@ def _predictions_and_shap(
         "predict_seconds": predicted - started,
         "explain_seconds": time.perf_counter() - predicted,
     }
-    n = len(predict)
-    entity = predict[spec.entity_id].astype(str).to_numpy()
-    predictions = pd.DataFrame(
-        {
-            "run_id": [run_id] * n,
-            "entity_id": entity,
-            "sample_date": pd.to_datetime(predict[spec.sample_date]).to_numpy(),
-            "prediction": preds.prediction,
-            "predicted_class": pd.array(
-                preds.predicted_class
-                if preds.predicted_class is not None
-                else [None] * n,
-                dtype="Int64",
-            ),
-            "base_value": np.full(n, expl.base_value),
-            "model_output": expl.model_output,
-        },
-        columns=list(OUTPUT_COLUMNS["predictions"]),
-    )
-    p = len(expl.features)
-    rendered = (
-        np.column_stack([_render(predict[f]) for f in expl.features])
-        if p
-        else np.empty((n, 0), dtype=object)
-    )
-    shap_values = pd.DataFrame(
-        {
-            "run_id": [run_id] * (n * p),
-            "entity_id": np.repeat(entity, p),
-            "feature": np.tile(np.array(expl.features, dtype=object), n),
-            "feature_value": pd.array(rendered.ravel(), dtype="string"),
-            "shap_value": expl.values.ravel(),
-        },
-        columns=list(OUTPUT_COLUMNS["shap_values"]),
-    )
-    return predictions, shap_values, timings
-
-
-def _run_frame(values: dict[str, Any]) -> pd.DataFrame:
-    frame = pd.DataFrame([values], columns=list(OUTPUT_COLUMNS["run"]))
-    for col in ("train_start_date", "train_end_date", "test_date", "predict_date"):
-        frame[col] = pd.to_datetime(frame[col])
-    return frame.astype(
-        {
-            "n_train_rows": "int64",
-            "n_test_rows": "int64",
-            "n_predict_rows": "int64",
-            "decision_threshold": "Float64",
-            "cv_score": "Float64",
-            "frozen_run_id": "string",
-        }
+    return (
+        predictions_frame(run_id, spec, predict, preds, expl),
+        shap_frame(run_id, spec, predict, expl),
+        timings,
     )
 
 
@@ -368,31 +188,77 @@ def _unseen_categories(model: FittedModel, prepared: pd.DataFrame) -> list[RunWa
     return notes
 
 
+@dataclass(frozen=True)
+class _TestEvaluation:
+    """The test period's metrics, notes, labels and model outputs."""
+
+    metrics: pd.DataFrame | None
+    notes: list[RunWarning]
+    y: np.ndarray
+    output: np.ndarray
+
+    @property
+    def trusted_size(self) -> bool:
+        """False when a trust note already says the period is too small."""
+        return not any(
+            n.code in ("test_single_class", "test_too_few_minority") for n in self.notes
+        )
+
+
 def _test_metrics(
     spec: MLModelSpec, model: FittedModel, split: TimeSplit
-) -> tuple[pd.DataFrame | None, list[RunWarning]]:
+) -> _TestEvaluation:
     test = split.test
     if test.empty:
-        return None, [
-            RunWarning("info", "no_test_period", "no labelled rows to evaluate")
-        ]
+        return _TestEvaluation(
+            None,
+            [RunWarning("info", "no_test_period", "no labelled rows to evaluate")],
+            np.empty(0),
+            np.empty(0),
+        )
     y = encode_target(test[spec.target], spec.problem_type, spec.target)
     prepared = model.prepare(test, test[spec.sample_date])
     preds = model.predict(prepared)
     notes: list[RunWarning] = []
-    if spec.problem_type == "binary_classification" and len(np.unique(y)) < 2:
-        notes.append(
-            RunWarning(
-                "warning",
-                "test_single_class",
-                f"the test period {split.boundaries.test_date} holds one class; "
-                "ROC AUC and PR AUC are not computed.",
+    if spec.problem_type == "binary_classification":
+        if len(np.unique(y)) < 2:
+            notes.append(
+                RunWarning(
+                    "warning",
+                    "test_single_class",
+                    f"the test period {split.boundaries.test_date} holds one class; "
+                    "ROC AUC and PR AUC are not computed.",
+                )
             )
+        notes += check_test_period(
+            y, test_date=split.boundaries.test_date, min_rows=spec.min_minority_rows
         )
     metrics = evaluate(
         y, preds.prediction, problem_type=spec.problem_type, threshold=model.threshold
     )
-    return metrics, notes
+    return _TestEvaluation(metrics, notes, y, preds.model_output)
+
+
+def _cv_notes(
+    spec: MLModelSpec, result: AutoMLResult, split: TimeSplit, test: _TestEvaluation
+) -> list[RunWarning]:
+    """Trust checks of the CV folds and of CV against the test period."""
+    notes = check_cv_folds(result.fold_class_counts, min_rows=spec.min_minority_rows)
+    if test.metrics is None or not test.trusted_size:
+        return notes
+    winner = next(c for c in result.candidates if c.selected)
+    metric = result.selection_metric
+
+    def score(y: np.ndarray, output: np.ndarray) -> float:
+        return selection_score(metric, y, output)
+
+    return notes + check_cv_test_agreement(
+        winner.fold_scores,
+        score(test.y, test.output),
+        bootstrap_se(score, test.y, test.output, random_state=spec.random_state),
+        metric=metric,
+        test_date=split.boundaries.test_date,
+    )
 
 
 def train(
@@ -452,69 +318,46 @@ def train(
     fit_seconds = time.perf_counter() - fit_started
     model = result.model
     notes = _split_notes(b) + list(result.warnings)
-    test_metrics, test_notes = _test_metrics(spec, model, split)
-    notes += test_notes
+    test = _test_metrics(spec, model, split)
+    notes += test.notes + _cv_notes(spec, result, split, test)
     prepared = model.prepare(split.predict, split.predict[spec.sample_date])
     notes += _unseen_categories(model, prepared)
-    predictions, shap_values, timings = _predictions_and_shap(
+    predictions, shap_values, timings = _predict_and_explain(
         run_id, spec, model, split.predict, prepared
     )
-    fp = fingerprint(train_rows, spec)
-    candidates_json = [c.to_dict() for c in result.candidates]
     training = {
         "train_start_date": _date(b.train_start),
         "train_end_date": _date(b.train_end),
         "n_train_rows": b.n_train,
-        "training_data_fingerprint": fp,
+        "training_data_fingerprint": fingerprint(train_rows, spec),
         "selection_metric": result.selection_metric,
         "cv_score": result.cv_score,
-        "candidates": candidates_json,
+        "candidates": [c.to_dict() for c in result.candidates],
         "profile": result.profile,
     }
     artifact = ModelArtifact(model, spec.to_dict(), run_id, training)
-    sha, path = save_artifact(artifact, Path(artifact_dir))
-    run = _run_frame(
-        {
-            "run_id": run_id,
-            "model_key": spec.key,
-            "mode": "trained",
-            "problem_type": spec.problem_type,
-            "target": spec.target,
-            "algorithm": model.algorithm,
-            "hyperparameters": _json(model.hyperparameters),
-            "features": _json(list(model.features)),
-            "n_train_rows": b.n_train,
-            "n_test_rows": b.n_test,
-            "n_predict_rows": b.n_predict,
-            "train_start_date": b.train_start,
-            "train_end_date": b.train_end,
-            "test_date": b.test_date,
-            "predict_date": b.predict_date,
-            "training_data_fingerprint": fp,
-            "library_versions": _json(artifact.library_versions),
-            "artifact_sha256": sha,
-            "artifact_path": path.name,
-            "decision_threshold": model.threshold,
-            "calibration": model.calibration,
-            "class_balance": model.class_balance,
-            "selection_metric": result.selection_metric,
-            "cv_score": result.cv_score,
-            "shap_output_space": model.shap_output_space,
-            "candidates": _json(candidates_json),
-            "frozen_run_id": None,
-            "fit_seconds": fit_seconds,
-            **timings,
-        }
+    sha, path = save_artifact(artifact, Path(artifact_dir), run_id=run_id)
+    run = run_record(
+        run_id=run_id,
+        mode="trained",
+        spec=spec,
+        model=model,
+        boundaries=b,
+        training=training,
+        artifact_sha256=sha,
+        artifact_path=path.name,
+        library_versions=artifact.library_versions,
+        timings={"fit_seconds": fit_seconds, **timings},
     )
-    parts = [("test", test_metrics)] if test_metrics is not None else []
+    parts = [("test", test.metrics)] if test.metrics is not None else []
     parts.append(("cv", result.cv_metrics))
     return RunOutputs(
         run=run,
         predictions=predictions,
         shap_values=shap_values,
-        metrics=_metrics_frame(run_id, parts),
-        feature_profiles=_profiles_frame(run_id, result.profile),
-        warnings=_warnings_frame(run_id, notes),
+        metrics=metrics_frame(run_id, parts),
+        feature_profiles=profiles_frame(run_id, result.profile),
+        warnings=warnings_frame(run_id, notes),
     )
 
 
@@ -528,6 +371,11 @@ def _relative(artifact_dir: Path, path: Path) -> str:
         return str(path.resolve().relative_to(Path(artifact_dir).resolve()))
     except ValueError:
         return str(path)
+
+
+#: Spec keys that apply to each run, not to the frozen model: a change is used
+#: by scored runs at once, so it is not reported as ignored.
+_PER_RUN_SETTINGS = frozenset({"min_minority_rows"})
 
 
 def _check_frozen_spec(
@@ -546,7 +394,12 @@ def _check_frozen_spec(
             "the model at its own frozen run, or unfreeze it with `people-ml "
             f"unfreeze {spec.key}` so the next build trains anew."
         )
-    changed = sorted(k for k, v in spec.to_dict().items() if frozen.get(k) != v)
+    defaults = MLModelSpec.field_defaults()
+    changed = sorted(
+        k
+        for k, v in spec.to_dict().items()
+        if k not in _PER_RUN_SETTINGS and frozen.get(k, defaults.get(k)) != v
+    )
     if changed:
         return [
             RunWarning(
@@ -670,61 +523,41 @@ def score(
         )
     try:
         prepared = model.prepare(split.predict, split.predict[spec.sample_date])
-        test_metrics, test_notes = _test_metrics(spec, model, split)
+        test = _test_metrics(spec, model, split)
     except DataError as exc:
         raise ScoringError(
             f"run {run_id!r}: the frame does not fit the model frozen in run "
             f"{frozen_run_id!r}: {exc}. {fix}"
         ) from exc
-    notes += _split_notes(b) + test_notes + _unseen_categories(model, prepared)
-    predictions, shap_values, timings = _predictions_and_shap(
+    notes += _split_notes(b) + test.notes + _unseen_categories(model, prepared)
+    predictions, shap_values, timings = _predict_and_explain(
         run_id, spec, model, split.predict, prepared
     )
     training = artifact.training
-    run = _run_frame(
-        {
-            "run_id": run_id,
-            "model_key": spec.key,
-            "mode": "scored",
-            "problem_type": model.problem_type,
-            "target": artifact.spec["target"],
-            "algorithm": model.algorithm,
-            "hyperparameters": _json(model.hyperparameters),
-            "features": _json(list(model.features)),
-            "n_train_rows": training["n_train_rows"],
-            "n_test_rows": b.n_test,
-            "n_predict_rows": b.n_predict,
-            "train_start_date": training["train_start_date"],
-            "train_end_date": training["train_end_date"],
-            "test_date": b.test_date,
-            "predict_date": b.predict_date,
-            "training_data_fingerprint": training["training_data_fingerprint"],
-            "library_versions": _json(library_versions()),
-            "artifact_sha256": artifact_sha256,
-            "artifact_path": _relative(artifact_dir, path),
-            "decision_threshold": model.threshold,
-            "calibration": model.calibration,
-            "class_balance": model.class_balance,
-            "selection_metric": training["selection_metric"],
-            "cv_score": training["cv_score"],
-            "shap_output_space": model.shap_output_space,
-            "candidates": _json(training["candidates"]),
-            "frozen_run_id": frozen_run_id,
-            "fit_seconds": 0.0,
-            **timings,
-        }
+    run = run_record(
+        run_id=run_id,
+        mode="scored",
+        spec=spec,
+        model=model,
+        boundaries=b,
+        training=training,
+        artifact_sha256=artifact_sha256,
+        artifact_path=_relative(artifact_dir, path),
+        library_versions=library_versions(),
+        timings={"fit_seconds": 0.0, **timings},
+        frozen_run_id=frozen_run_id,
     )
     profile = _scoring_profile(
         spec, model, split.predict, training["profile"], frozen_run_id
     )
-    parts = [("test", test_metrics)] if test_metrics is not None else []
+    parts = [("test", test.metrics)] if test.metrics is not None else []
     return RunOutputs(
         run=run,
         predictions=predictions,
         shap_values=shap_values,
-        metrics=_metrics_frame(run_id, parts),
-        feature_profiles=_profiles_frame(run_id, profile),
-        warnings=_warnings_frame(run_id, notes),
+        metrics=metrics_frame(run_id, parts),
+        feature_profiles=profiles_frame(run_id, profile),
+        warnings=warnings_frame(run_id, notes),
     )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 from ._exceptions import SpecError
+from ._trust import MIN_MINORITY_ROWS
 
 __all__ = [
     "ALGORITHMS",
@@ -124,6 +125,11 @@ class MLModelSpec:
     tuning_max_rows : int, default=60000
         Above this many training rows, AutoML tunes on a sample of whole
         entities and refits the winner on all rows (see ``fit_automl``).
+    min_minority_rows : int, default=10
+        Fewest rows of the rarer class the test period and every CV fold must
+        hold for their scores to be trusted (classification); below it the run
+        records a warning. Applies to each run, also when scoring a frozen
+        model.
     """
 
     key: str
@@ -141,6 +147,7 @@ class MLModelSpec:
     candidates: tuple[str, ...] | None = None
     search_iterations: int | None = None
     tuning_max_rows: int = 60_000
+    min_minority_rows: int = MIN_MINORITY_ROWS
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not _SNAKE_CASE.match(self.key):
@@ -217,6 +224,7 @@ class MLModelSpec:
                 "search_iterations", self.search_iterations, 1, _MAX_SEARCH_ITERATIONS
             )
         _as_int("tuning_max_rows", self.tuning_max_rows, 1_000, 100_000_000)
+        _as_int("min_minority_rows", self.min_minority_rows, 1, 100_000)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MLModelSpec:
@@ -267,6 +275,23 @@ class MLModelSpec:
             if key in kwargs and kwargs[key] is None:
                 kwargs.pop(key)
         return cls(**kwargs)
+
+    @classmethod
+    def field_defaults(cls) -> dict[str, Any]:
+        """Defaults of the optional keys, as :meth:`to_dict` would render them.
+
+        Returns
+        -------
+        dict
+            Lets a spec saved before a key existed be compared with a current
+            one (the missing key had its default).
+        """
+        out: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name.startswith("_") or f.default is MISSING:
+                continue
+            out[f.name] = list(f.default) if isinstance(f.default, tuple) else f.default
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """Return the spec as a plain, JSON-serialisable mapping.

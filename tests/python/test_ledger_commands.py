@@ -1,77 +1,36 @@
-"""The decision log: parsing, rules and every refusal of the commands.
+"""The decision commands: parsing, rules and every refusal, on a real warehouse.
 
 The commands run against a real DuckDB warehouse file holding run tables of
-the shape the dbt Python models write, and a real seed CSV.
+the shape the dbt Python models write, and a real decision log CSV.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import multiprocessing
 from pathlib import Path
 
 import duckdb
 import pytest
+from _ledger_helpers import CREATED, HEADER, RUNS, make_project, write_log
 
-from people_ml import decisions, lifecycle
+from people_ml import ledger, lifecycle
 from people_ml.cli import EXIT_BUSY, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
-
-HEADER = "run_id,status,decided_at,decided_by,reason\n"
-RUNS = {
-    # run_id: (model_key, run_number, mode, frozen_run_id, is_auto_deployed)
-    "aaaa1111": ("attrition", 1, "trained", None, False),
-    "aaaa2222": ("attrition", 2, "trained", None, False),
-    "bbbb3333": ("attrition", 3, "scored", "aaaa2222", True),
-    "cccc4444": ("expected_pay", 1, "trained", None, False),
-}
-
-
-def make_warehouse(path: Path) -> None:
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema ml")
-        for table, key in (
-            ("ml_attrition_runs", "attrition"),
-            ("ml_expected_pay_runs", "expected_pay"),
-        ):
-            con.execute(
-                f"create table ml.{table} (run_id varchar, model_key varchar, "
-                "run_number integer, mode varchar, frozen_run_id varchar, "
-                "is_auto_deployed boolean, created_at timestamp, algorithm varchar, "
-                "selection_metric varchar, cv_score double)"
-            )
-            for run_id, (model, number, mode, frozen, auto) in RUNS.items():
-                if model == key:
-                    con.execute(
-                        f"insert into ml.{table} values (?, ?, ?, ?, ?, ?, ?, "
-                        "'logistic_regression', 'roc_auc', 0.7)",
-                        [
-                            run_id,
-                            model,
-                            number,
-                            mode,
-                            frozen,
-                            auto,
-                            dt.datetime(2026, 1, number),
-                        ],
-                    )
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "dbt_project.yml").write_text("name: people_ml\n")
-    (tmp_path / "seeds").mkdir()
-    (tmp_path / "warehouse").mkdir()
-    make_warehouse(tmp_path / "warehouse" / "people_ml.duckdb")
     for var in ("PEOPLE_ML_HOME", "PEOPLE_ML_DUCKDB", "PEOPLE_ML_USER"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PEOPLE_ML_HOME", str(tmp_path))
-    return tmp_path
+    return make_project(tmp_path)
 
 
 def seed(project: Path, *lines: str) -> Path:
-    path = project / "seeds" / "run_status.csv"
-    path.write_text(HEADER + "".join(f"{line}\n" for line in lines))
-    return path
+    return write_log(project, *lines)
+
+
+def _read(path: Path) -> tuple[ledger.Decision, ...]:
+    return ledger.read_log(path).decisions
 
 
 def decide(*args: str) -> int:
@@ -85,27 +44,43 @@ def decide(*args: str) -> int:
     ("text", "message"),
     [
         ("run_id,status\n", "line 1: the header"),
+        ("run_id;status;decided_at;decided_by;reason\n", "separated by ';'"),
         (HEADER + "a,deployed,2026-01-01 00:00:00,ana\n", "line 2: expected 5 fields"),
         (
             HEADER + "a,shipped,2026-01-01 00:00:00,ana,why\n",
             "line 2: status 'shipped'",
         ),
         (HEADER + "a,deployed,yesterday,ana,why\n", "line 2: decided_at 'yesterday'"),
-        (HEADER + "\na,deployed,2026-01-01,ana,\n", "line 3: reason is empty"),
-        (HEADER + ",deployed,2026-01-01,ana,why\n", "line 2: run_id is empty"),
+        (HEADER + "a,deployed,2026-02-30 10:00:00,ana,why\n", "not a valid date"),
+        (HEADER + "\na,deployed,2026-01-01,ana,why\n", "line 3: decided_at"),
+        (HEADER + "a,deployed,2026-01-01 00:00:00,ana,\n", "line 2: reason is empty"),
+        (HEADER + ",deployed,2026-01-01 00:00:00,ana,why\n", "line 2: run_id"),
+        (HEADER + "a,deployed,2026-01-01 00:00:00,,why\n", "line 2: decided_by"),
+        (
+            HEADER + "a,deployed,2026-01-01 00:00:00,people-ml,why\n",
+            "line 2: decided_by 'people-ml' is the system's name",
+        ),
+        (HEADER + 'a,deployed,2026-01-01 00:00:00,ana,"x"y\n', "line 2: not one CSV"),
     ],
 )
 def test_a_malformed_log_is_refused_with_its_line_number(
     text: str, message: str
 ) -> None:
-    with pytest.raises(decisions.DecisionLogError, match=message):
-        decisions.parse_log(text)
+    with pytest.raises(ledger.DecisionLogError, match=message):
+        ledger.parse_log(text)
+
+
+def test_a_non_utf8_log_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "run_status.csv"
+    path.write_bytes(HEADER.encode() + b"a,deployed,2026-01-01 00:00:00,Jos\xe9,ok\n")
+    with pytest.raises(ledger.DecisionLogError, match="line 2: not UTF-8"):
+        ledger.read_log(path)
 
 
 def test_a_reason_with_a_comma_round_trips(project: Path) -> None:
     path = seed(project)
     assert decide("deploy", "aaaa1", "--reason", "good, stable") == EXIT_OK
-    [decision] = decisions.read_log(path)
+    [decision] = _read(path)
     assert decision.reason == "good, stable"
 
 
@@ -130,36 +105,73 @@ def test_a_reason_with_a_comma_round_trips(project: Path) -> None:
         ("pending", "pending", False),
     ],
 )
-def test_transitions(current: str, new: str, allowed: bool) -> None:
-    if allowed:
-        decisions.check_transition("r1", current, new)
-    else:
-        with pytest.raises(decisions.RuleError, match="r1"):
-            decisions.check_transition("r1", current, new)
+def test_the_transition_table(current: str, new: str, allowed: bool) -> None:
+    matrix = {(f, t, a): rule for f, t, a, rule in ledger.transition_matrix()}
+    assert (matrix[(current, new, "person")] is None) == allowed
+    # The system only ever deploys a pending run.
+    assert (matrix[(current, new, "system")] is None) == (
+        (current, new) == ("pending", "deployed")
+    )
+
+
+def _ledger(text: str) -> ledger.Ledger:
+    facts = {
+        run_id: ledger.RunFacts(run_id, model, number, CREATED[run_id], auto, frozen)
+        for run_id, (model, number, _, frozen, auto) in RUNS.items()
+    }
+    return ledger.validate(ledger.parse_log(text), facts)
+
+
+def dt(day: int):
+    import datetime
+
+    return datetime.datetime(2026, 1, day)
 
 
 def test_current_status_is_the_latest_decision_else_pending() -> None:
-    log = decisions.to_frame(
-        decisions.parse_log(
-            HEADER
-            + "r1,persisted,2026-01-02 00:00:00,ana,freeze\n"
-            + "r1,deployed,2026-01-03 00:00:00,ana,unfreeze: drift\n"
-            + "r2,ignored,2026-01-01 00:00:00,ana,experiment\n"
-        )
-    )
-    statuses = decisions.current_statuses(log, ["r1", "r2", "r3"])
-    assert statuses.to_dict() == {"r1": "deployed", "r2": "ignored", "r3": "pending"}
-    assert decisions.frozen_run_id(log, ["r1", "r2", "r3"]) is None
-
-
-def test_a_log_that_breaks_a_rule_is_refused_naming_the_run() -> None:
-    log = decisions.parse_log(
+    state = _ledger(
         HEADER
-        + "r1,ignored,2026-01-01 00:00:00,ana,experiment\n"
-        + "r1,deployed,2026-01-02 00:00:00,bo,oops\n"
+        + "aaaa2222,persisted,2026-01-02 00:00:00,ana,freeze\n"
+        + "aaaa2222,deployed,2026-01-05 00:00:00,ana,unfreeze: drift\n"
+        + "cccc4444,ignored,2026-01-01 00:00:00,ana,experiment\n"
     )
-    with pytest.raises(decisions.RuleError, match=r"run r1 .*ignoring is final"):
-        decisions.check_log(log)
+    assert state.statuses() == {
+        "aaaa1111": "pending",
+        "aaaa2222": "deployed",
+        "bbbb3333": "deployed",  # the system's auto-deploy
+        "cccc4444": "ignored",
+    }
+    assert state.frozen_run("attrition") is None
+    # bbbb3333 was first deployed (by the system) after aaaa2222 was persisted.
+    assert state.shown_runs() == {"attrition": "bbbb3333"}
+
+
+def test_a_log_that_breaks_a_rule_is_refused_naming_the_line() -> None:
+    with pytest.raises(ledger.RuleError, match=r"line 3: run cccc4444 .*final"):
+        _ledger(
+            HEADER
+            + "cccc4444,ignored,2026-01-01 00:00:00,ana,experiment\n"
+            + "cccc4444,deployed,2026-01-02 00:00:00,bo,oops\n"
+        )
+
+
+def test_lines_out_of_time_order_are_read_in_time_order() -> None:
+    # A merge of two branches can put a later decision above an earlier one.
+    state = _ledger(
+        HEADER
+        + "aaaa2222,deployed,2026-01-05 00:00:00,ana,unfreeze: drift\n"
+        + "aaaa2222,persisted,2026-01-02 00:00:00,ana,freeze\n"
+    )
+    assert state.status("aaaa2222") == "deployed"
+
+
+def test_two_decisions_on_a_run_at_one_instant_are_refused() -> None:
+    with pytest.raises(ledger.RuleError, match=r"line 3.*same decided_at"):
+        _ledger(
+            HEADER
+            + "aaaa1111,persisted,2026-01-02 00:00:00,ana,freeze\n"
+            + "aaaa1111,deployed,2026-01-02 00:00:00,ana,unfreeze: x\n"
+        )
 
 
 # -- the commands: every refusal leaves the seed byte-identical ---------------------
@@ -244,16 +256,14 @@ def test_deploy_persist_ignore_unfreeze_append_one_line_each(project: Path) -> N
     assert decide("deploy", "aaaa2", "--persist", "--reason", "freeze") == EXIT_OK
     assert decide("ignore", "cccc", "--reason", "experiment") == EXIT_OK
     assert decide("unfreeze", "attrition", "--reason", "data drift") == EXIT_OK
-    rows = [
-        (d.run_id, d.status, d.decided_by, d.reason) for d in decisions.read_log(path)
-    ]
+    rows = [(d.run_id, d.status, d.decided_by, d.reason) for d in _read(path)]
     assert rows == [
         ("aaaa1111", "deployed", "ana@example.com", "looks right"),
         ("aaaa2222", "persisted", "ana@example.com", "freeze"),
         ("cccc4444", "ignored", "ana@example.com", "experiment"),
         ("aaaa2222", "deployed", "ana@example.com", "unfreeze: data drift"),
     ]
-    times = [d.decided_at for d in decisions.read_log(path)]
+    times = [d.decided_at for d in _read(path)]
     assert times == sorted(times) and len(set(times)) == len(times)
 
 
@@ -263,7 +273,7 @@ def test_who_decides_comes_from_the_environment(
     path = seed(project)
     monkeypatch.setenv("PEOPLE_ML_USER", "hr-analytics@example.com")
     assert main(["deploy", "aaaa1111", "--reason", "ok"]) == EXIT_OK
-    assert decisions.read_log(path)[0].decided_by == "hr-analytics@example.com"
+    assert _read(path)[0].decided_by == "hr-analytics@example.com"
 
 
 def test_the_system_auto_deploy_shows_in_the_run_list(
@@ -296,7 +306,7 @@ def test_two_decisions_written_at_once_both_land_intact(project: Path) -> None:
     for worker in workers:
         worker.join(timeout=60)
     assert sorted(queue.get() for _ in workers) == [EXIT_OK, EXIT_OK]
-    log = decisions.read_log(path)
+    log = _read(path)
     assert sorted(d.run_id for d in log) == ["aaaa1111", "cccc4444"]
 
 
@@ -333,6 +343,6 @@ def test_run_ids_and_reasons_are_data_not_sql(project: Path) -> None:
     evil = "x'); drop table ml.ml_attrition_runs; --"
     assert decide("deploy", evil, "--reason", evil) == EXIT_USAGE
     assert decide("deploy", "aaaa1111", "--reason", evil) == EXIT_OK
-    assert decisions.read_log(path)[0].reason == evil
+    assert _read(path)[0].reason == evil
     store = lifecycle.load_runs(project / "warehouse" / "people_ml.duckdb")
     assert len(store.runs) == len(RUNS)

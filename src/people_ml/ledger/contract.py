@@ -1,0 +1,320 @@
+"""The run-output contract, declared once: every table a run writes.
+
+A run writes its outputs to the append-only ``ml_store`` tables and, last, one
+run record to its ML model's run table (``ml.<dbt model>``), which is the
+commit marker. This module is the only place their columns and types are
+declared. From it come:
+
+- the ``ml_store`` DDL (the ``create_ml_store`` macro, rendered by
+  :mod:`people_ml.ledger.render`; a test proves the committed macro current);
+- the column order and dtypes of the frames :mod:`people_ml.ml` returns and
+  :mod:`people_ml.runs` writes (cast to the contract before writing);
+- the dbt source YAML of ``ml_store`` and the run models' YAML, which a test
+  checks column for column against it.
+
+Types are portable SQL names (``string``, not DuckDB's ``varchar``), so the
+DDL runs on DuckDB and Spark alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "RUN_RECORD",
+    "STORE_SCHEMA",
+    "STORE_TABLES",
+    "Column",
+    "ContractError",
+    "Table",
+    "conform",
+    "store_table",
+]
+
+STORE_SCHEMA = "ml_store"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its name, portable SQL type, nullability and meaning."""
+
+    name: str
+    sql_type: str
+    description: str
+    nullable: bool = True
+
+    @property
+    def pandas_dtype(self) -> str:
+        """The pandas dtype a frame holds for this column."""
+        return _PANDAS_DTYPES[self.sql_type]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the contract: name, meaning and columns in order."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The column names, in order."""
+        return tuple(column.name for column in self.columns)
+
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    def ddl(self, schema: str = STORE_SCHEMA) -> str:
+        """``create table if not exists`` for this table."""
+        lines = [
+            f"    {c.name} {c.sql_type}{'' if c.nullable else ' not null'}"
+            for c in self.columns
+        ]
+        body = ",\n".join(lines)
+        return f"create table if not exists {schema}.{self.name} (\n{body}\n);"
+
+
+# Nullable pandas dtypes: a run's frames keep missing values as <NA>, and the
+# writer casts every frame to these before inserting.
+_PANDAS_DTYPES = {
+    "string": "string",
+    "double": "Float64",
+    "bigint": "Int64",
+    "integer": "Int32",
+    "boolean": "boolean",
+    "date": "datetime64[us]",
+    "timestamp": "datetime64[us]",
+}
+
+_RUN_ID = Column("run_id", "string", "The run.", nullable=False)
+
+STORE_TABLES: dict[str, Table] = {
+    table.name: table
+    for table in (
+        Table(
+            "predictions",
+            "One row per run and predicted entity.",
+            (
+                _RUN_ID,
+                Column("entity_id", "string", "The predicted entity.", False),
+                Column("sample_date", "date", "The sample date predicted for."),
+                Column(
+                    "prediction",
+                    "double",
+                    "Probability of the positive class, or the predicted value.",
+                ),
+                Column(
+                    "predicted_class",
+                    "integer",
+                    "0/1 at the run's decision threshold (classification only).",
+                ),
+                Column("base_value", "double", "SHAP base value."),
+                Column(
+                    "model_output",
+                    "double",
+                    "The output SHAP explains: base_value + sum of SHAP values.",
+                ),
+            ),
+        ),
+        Table(
+            "shap_values",
+            "One row per run, entity and original feature.",
+            (
+                _RUN_ID,
+                Column("entity_id", "string", "The entity.", False),
+                Column("feature", "string", "The original feature.", False),
+                Column("feature_value", "string", "The entity's value, as text."),
+                Column("shap_value", "double", "Contribution to the model output."),
+            ),
+        ),
+        Table(
+            "metrics",
+            "One row per run, split, metric and class.",
+            (
+                _RUN_ID,
+                Column("split", "string", "test or cv.", False),
+                Column("metric", "string", "Metric name.", False),
+                Column("class_label", "string", "The class, for per-class metrics."),
+                Column("value", "double", "The value."),
+            ),
+        ),
+        Table(
+            "feature_profiles",
+            "The EDA profile, one row per run and feature.",
+            (
+                _RUN_ID,
+                Column("feature", "string", "The column profiled.", False),
+                Column("detected_type", "string", "The detected kind."),
+                Column("missing_share", "double", "Share of missing values."),
+                Column("distinct_count", "bigint", "Distinct values."),
+                Column("treatment", "string", "Preprocessing applied."),
+                Column("status", "string", "selected, processed or dropped."),
+                Column("reason", "string", "Why."),
+                Column("target_association", "double", "Association with the target."),
+                Column("association_measure", "string", "How it is measured."),
+                Column("is_leakage_suspect", "boolean", "Near-perfect association."),
+                Column("n_observations", "bigint", "Rows profiled."),
+            ),
+        ),
+        Table(
+            "warnings",
+            "Messages and warnings, one row per run and message.",
+            (
+                _RUN_ID,
+                Column("severity", "string", "info or warning."),
+                Column("code", "string", "Short code."),
+                Column("message", "string", "The message."),
+            ),
+        ),
+    )
+}
+
+#: The run record: one row per run in its ML model's run table, written last.
+RUN_RECORD = Table(
+    "runs",
+    "One row per run of an ML model (the commit marker of its outputs).",
+    (
+        _RUN_ID,
+        Column(
+            "run_number", "bigint", "1 for the model's first run, then 2, ...", False
+        ),
+        Column("model_key", "string", "The ML model.", False),
+        Column("mode", "string", "trained or scored.", False),
+        Column("problem_type", "string", "binary_classification or regression."),
+        Column("target", "string", "The target column."),
+        Column("algorithm", "string", "The chosen algorithm."),
+        Column("hyperparameters", "string", "Its settings (JSON)."),
+        Column("features", "string", "The features used (JSON list)."),
+        Column("n_train_rows", "bigint", "Training rows."),
+        Column("n_test_rows", "bigint", "Test rows."),
+        Column("n_predict_rows", "bigint", "Rows predicted."),
+        Column("train_start_date", "date", "First training sample date."),
+        Column("train_end_date", "date", "Last training sample date."),
+        Column("test_date", "date", "The test period's sample date."),
+        Column("predict_date", "date", "The sample date predicted for."),
+        Column("training_data_fingerprint", "string", "sha256 of the training rows."),
+        Column("library_versions", "string", "Library versions (JSON)."),
+        Column("artifact_sha256", "string", "sha256 of the model pickle."),
+        Column("artifact_path", "string", "The pickle, relative to artifacts/."),
+        Column("decision_threshold", "double", "Threshold of the positive class."),
+        Column("calibration", "string", "Probability calibration applied."),
+        Column("class_balance", "string", "Class weighting applied."),
+        Column("selection_metric", "string", "The metric the search optimised."),
+        Column("cv_score", "double", "The winner's cross-validated score."),
+        Column("shap_output_space", "string", "What SHAP values explain."),
+        Column("candidates", "string", "Every candidate's CV result (JSON)."),
+        Column("frozen_run_id", "string", "The frozen run scored with (scored runs)."),
+        Column("fit_seconds", "double", "Seconds fitting."),
+        Column("predict_seconds", "double", "Seconds predicting."),
+        Column("explain_seconds", "double", "Seconds computing SHAP values."),
+        Column("is_auto_deployed", "boolean", "Deployed by the system on scoring."),
+        Column("dbt_model", "string", "The dbt Python model that ran it."),
+        Column("invocation_id", "string", "The dbt invocation."),
+        Column("spec", "string", "The ML model spec used (JSON)."),
+        Column("total_seconds", "double", "Seconds for the whole run."),
+        Column("created_at", "timestamp", "When the run was recorded (UTC).", False),
+    ),
+)
+
+#: Columns the ML library fills in a run record; the rest come from the run
+#: glue (numbering, deployment, dbt invocation, timings of the whole run).
+RUN_GLUE_COLUMNS = (
+    "run_number",
+    "is_auto_deployed",
+    "dbt_model",
+    "invocation_id",
+    "spec",
+    "total_seconds",
+    "created_at",
+)
+
+
+def store_table(name: str) -> Table:
+    """The ``ml_store`` table called ``name``."""
+    try:
+        return STORE_TABLES[name]
+    except KeyError:
+        raise KeyError(
+            f"no ml_store table {name!r} (known: {', '.join(STORE_TABLES)})"
+        ) from None
+
+
+class ContractError(ValueError):
+    """A frame does not match its table of the contract."""
+
+
+def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Check a frame against a contract table and cast it to the table's dtypes.
+
+    The writer calls this on every frame before inserting it, so what lands in
+    the warehouse is typed by the contract, not by whatever pandas inferred.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Must hold exactly ``table``'s columns (any order). Not modified.
+    table : Table
+        The contract table the frame is written to.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with the table's columns in contract order, each cast to
+        its :attr:`Column.pandas_dtype`: strings to the ``string`` dtype
+        (missing values stay ``<NA>``, other values are rendered with
+        ``str``), dates and timestamps through :func:`pandas.to_datetime`
+        (zone-aware values are converted to UTC and the zone dropped), numbers
+        and booleans to pandas' nullable dtypes.
+
+    Raises
+    ------
+    ContractError
+        The frame lacks columns or has unexpected ones (the message names the
+        table and both lists), or a column cannot be cast to its dtype.
+    """
+    import pandas as pd  # only the pandas side of the contract needs pandas
+
+    got = [str(name) for name in frame.columns]
+    expected = table.column_names
+    missing = [name for name in expected if name not in got]
+    unexpected = sorted(name for name in set(got) if name not in expected)
+    repeated = sorted({name for name in got if got.count(name) > 1})
+    if missing or unexpected or repeated:
+        raise ContractError(
+            f"the frame for table {table.name!r} does not match the contract: "
+            f"missing {missing}, unexpected {unexpected}"
+            + (f", repeated {repeated}" if repeated else "")
+            + f"; expected exactly {list(expected)}."
+        )
+    frame = frame.set_axis(got, axis=1)
+    cast = {c.name: _cast(frame[c.name], c, table.name) for c in table.columns}
+    return pd.DataFrame(cast, index=frame.index)
+
+
+def _cast(series: pd.Series, column: Column, table: str) -> pd.Series:
+    import pandas as pd
+
+    dtype = column.pandas_dtype
+    try:
+        if column.sql_type in ("date", "timestamp"):
+            values = pd.to_datetime(series)
+            if values.dt.tz is not None:
+                values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+            return values.astype(dtype)
+        if str(series.dtype) == dtype:
+            return series.copy()
+        return series.astype(dtype)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ContractError(
+            f"{table}.{column.name} ({column.sql_type}) cannot be cast from "
+            f"{series.dtype} to {dtype}: {exc}"
+        ) from exc

@@ -1,0 +1,300 @@
+"""The frames a run returns, built once and typed by the run-output contract.
+
+:func:`train` and :func:`score` differ in where the facts come from (a fresh
+fit or a frozen artifact); the frames they return are built here, by the same
+functions, and cast to the tables declared in :mod:`people_ml.ledger.contract`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from people_ml.ledger.contract import (
+    RUN_GLUE_COLUMNS,
+    RUN_RECORD,
+    STORE_TABLES,
+    Table,
+    conform,
+)
+
+from ._exceptions import MLError, RunWarning
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ._model import Explanation, FittedModel, Predictions
+    from ._spec import MLModelSpec
+    from ._split import SplitBoundaries
+
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "OUTPUT_TABLES",
+    "RunOutputs",
+    "metrics_frame",
+    "predictions_frame",
+    "profiles_frame",
+    "run_record",
+    "shap_frame",
+    "warnings_frame",
+]
+
+#: The run record as the ML library returns it: the contract's run record
+#: without the columns the run glue (:mod:`people_ml.runs`) adds.
+RUN_OUTPUT = Table(
+    RUN_RECORD.name,
+    RUN_RECORD.description,
+    tuple(c for c in RUN_RECORD.columns if c.name not in RUN_GLUE_COLUMNS),
+)
+
+#: The contract table of every :class:`RunOutputs` frame.
+OUTPUT_TABLES: dict[str, Table] = {"run": RUN_OUTPUT, **STORE_TABLES}
+
+#: Exact columns of every :class:`RunOutputs` frame, in order (from the contract).
+OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    name: table.column_names for name, table in OUTPUT_TABLES.items()
+}
+
+
+@dataclass(frozen=True)
+class RunOutputs:
+    """The frames a run produces; the dbt side appends each to its table.
+
+    Every frame has a ``run_id`` column and exactly the columns listed in
+    :data:`OUTPUT_COLUMNS`, typed by the contract
+    (:func:`people_ml.ledger.contract.conform`): dates and timestamps are
+    ``datetime64[us]`` (midnight for dates); every other column uses a pandas
+    nullable dtype (``string``, ``Float64``, ``Int64``, ``Int32``,
+    ``boolean``).
+    """
+
+    run: pd.DataFrame
+    predictions: pd.DataFrame
+    shap_values: pd.DataFrame
+    metrics: pd.DataFrame
+    feature_profiles: pd.DataFrame
+    warnings: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        for name, cols in OUTPUT_COLUMNS.items():
+            got = tuple(getattr(self, name).columns)
+            if got != cols:
+                raise MLError(f"RunOutputs.{name} has columns {got}, expected {cols}")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
+
+
+def run_record(
+    *,
+    run_id: str,
+    mode: str,
+    spec: MLModelSpec,
+    model: FittedModel,
+    boundaries: SplitBoundaries,
+    training: Mapping[str, Any],
+    artifact_sha256: str,
+    artifact_path: str,
+    library_versions: Mapping[str, str],
+    timings: Mapping[str, float],
+    frozen_run_id: str | None = None,
+) -> pd.DataFrame:
+    """The one-row run record of a trained or scored run.
+
+    Parameters
+    ----------
+    run_id : str
+        This run.
+    mode : {'trained', 'scored'}
+    spec : MLModelSpec
+        The model's spec (key and target; a scored run's spec was checked
+        against the frozen one).
+    model : FittedModel
+        The fitted or frozen model: algorithm, settings, features, threshold,
+        calibration, class balance, SHAP output space.
+    boundaries : SplitBoundaries
+        This run's split: test and predict dates, test and predict row counts.
+    training : Mapping
+        Facts of the training run (``ModelArtifact.training``): training
+        dates, row count and fingerprint, selection metric, CV score and
+        candidates. A scored run repeats its frozen run's.
+    artifact_sha256, artifact_path : str
+        The artifact used (path relative to the artifact folder).
+    library_versions : Mapping
+        Library versions the run ran with.
+    timings : Mapping
+        ``fit_seconds`` (0 when scoring), ``predict_seconds``,
+        ``explain_seconds``.
+    frozen_run_id : str or None
+        The training run scored with; required exactly when ``mode`` is
+        ``'scored'``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with the columns of ``OUTPUT_COLUMNS['run']``.
+    """
+    if mode not in ("trained", "scored") or (mode == "scored") != (
+        frozen_run_id is not None
+    ):
+        raise MLError(
+            f"run {run_id!r}: mode {mode!r} with frozen_run_id {frozen_run_id!r}; "
+            "a trained run has no frozen run and a scored run needs one."
+        )
+    values = {
+        "run_id": run_id,
+        "model_key": spec.key,
+        "mode": mode,
+        "problem_type": model.problem_type,
+        "target": spec.target,
+        "algorithm": model.algorithm,
+        "hyperparameters": _json(model.hyperparameters),
+        "features": _json(list(model.features)),
+        "n_train_rows": training["n_train_rows"],
+        "n_test_rows": boundaries.n_test,
+        "n_predict_rows": boundaries.n_predict,
+        "train_start_date": training["train_start_date"],
+        "train_end_date": training["train_end_date"],
+        "test_date": boundaries.test_date,
+        "predict_date": boundaries.predict_date,
+        "training_data_fingerprint": training["training_data_fingerprint"],
+        "library_versions": _json(dict(library_versions)),
+        "artifact_sha256": artifact_sha256,
+        "artifact_path": artifact_path,
+        "decision_threshold": model.threshold,
+        "calibration": model.calibration,
+        "class_balance": model.class_balance,
+        "selection_metric": training["selection_metric"],
+        "cv_score": training["cv_score"],
+        "shap_output_space": model.shap_output_space,
+        "candidates": _json(training["candidates"]),
+        "frozen_run_id": frozen_run_id,
+        "fit_seconds": timings["fit_seconds"],
+        "predict_seconds": timings["predict_seconds"],
+        "explain_seconds": timings["explain_seconds"],
+    }
+    return conform(pd.DataFrame([values]), RUN_OUTPUT)
+
+
+def warnings_frame(run_id: str, notes: list[RunWarning]) -> pd.DataFrame:
+    """One row per recorded warning or note."""
+    frame = pd.DataFrame(
+        {
+            "run_id": [run_id] * len(notes),
+            "severity": [n.severity for n in notes],
+            "code": [n.code for n in notes],
+            "message": [n.message for n in notes],
+        },
+        columns=list(OUTPUT_COLUMNS["warnings"]),
+    )
+    return conform(frame, STORE_TABLES["warnings"])
+
+
+def metrics_frame(run_id: str, parts: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """Long metrics of each ``(split, metrics)`` part, in order."""
+    frames = []
+    for split, frame in parts:
+        f = frame.copy()
+        f.insert(0, "split", split)
+        frames.append(f)
+    out = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["split", "metric", "class_label", "value"])
+    )
+    out.insert(0, "run_id", run_id)
+    return conform(out, STORE_TABLES["metrics"])
+
+
+def profiles_frame(run_id: str, profile: pd.DataFrame) -> pd.DataFrame:
+    """The feature profile (see :func:`profile_features`) of a run."""
+    out = profile.copy()
+    out.insert(0, "run_id", run_id)
+    return conform(out, STORE_TABLES["feature_profiles"])
+
+
+def _render(s: pd.Series) -> np.ndarray:
+    """String rendering of original feature values (None for missing)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        text = s.dt.strftime("%Y-%m-%d")
+        has_time = (s.dropna() != s.dropna().dt.normalize()).any()
+        if has_time:
+            text = s.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        return np.array([None if pd.isna(v) else v for v in text], dtype=object)
+    if pd.api.types.is_float_dtype(s):
+        return np.array(
+            [None if pd.isna(v) else format(float(v), ".12g") for v in s], dtype=object
+        )
+    return np.array(
+        [None if pd.isna(v) else str(v) for v in s.astype(object)], dtype=object
+    )
+
+
+def predictions_frame(
+    run_id: str,
+    spec: MLModelSpec,
+    predict: pd.DataFrame,
+    preds: Predictions,
+    expl: Explanation,
+) -> pd.DataFrame:
+    """One row per predicted entity: prediction, class, SHAP base and output."""
+    n = len(predict)
+    frame = pd.DataFrame(
+        {
+            "run_id": [run_id] * n,
+            "entity_id": predict[spec.entity_id].astype(str).to_numpy(),
+            "sample_date": pd.to_datetime(predict[spec.sample_date]).to_numpy(),
+            "prediction": preds.prediction,
+            "predicted_class": pd.array(
+                preds.predicted_class
+                if preds.predicted_class is not None
+                else [None] * n,
+                dtype="Int32",
+            ),
+            "base_value": np.full(n, expl.base_value),
+            "model_output": expl.model_output,
+        },
+        columns=list(OUTPUT_COLUMNS["predictions"]),
+    )
+    return conform(frame, STORE_TABLES["predictions"])
+
+
+def shap_frame(
+    run_id: str, spec: MLModelSpec, predict: pd.DataFrame, expl: Explanation
+) -> pd.DataFrame:
+    """One row per entity and original feature: its value and SHAP value."""
+    n = len(predict)
+    p = len(expl.features)
+    entity = predict[spec.entity_id].astype(str).to_numpy()
+    rendered = (
+        np.column_stack([_render(predict[f]) for f in expl.features])
+        if p
+        else np.empty((n, 0), dtype=object)
+    )
+    frame = pd.DataFrame(
+        {
+            "run_id": pd.array([run_id] * (n * p), dtype="string"),
+            "entity_id": pd.array(np.repeat(entity, p), dtype="string"),
+            "feature": pd.array(
+                np.tile(np.array(expl.features, dtype=object), n), dtype="string"
+            ),
+            "feature_value": pd.array(rendered.ravel(), dtype="string"),
+            "shap_value": expl.values.ravel(),
+        },
+        columns=list(OUTPUT_COLUMNS["shap_values"]),
+    )
+    return conform(frame, STORE_TABLES["shap_values"])
