@@ -214,3 +214,41 @@ def test_two_frozen_runs_fail_the_build_before_any_ml_model_runs(
         == counts
     )
     shutil.rmtree(project.root)
+
+
+def test_outputs_without_a_run_record_are_reported_and_removable(
+    built_project: Project, tmp_path: Path
+) -> None:
+    project = clone_project(built_project, tmp_path / "people_ml")
+    # What a build killed after writing its outputs, before its run record,
+    # leaves behind.
+    orphan = "0" * 31 + "1"
+    with duckdb.connect(str(project.warehouse)) as con:
+        before = con.execute("select count(*) from ml_store.metrics").fetchone()[0]
+        con.execute(
+            "insert into ml_store.metrics values "
+            f"('{orphan}', 'test', 'roc_auc', null, 0.9), "
+            f"('{orphan}', 'test', 'pr_auc', null, 0.5)"
+        )
+        con.execute(
+            "insert into ml_store.predictions values "
+            f"('{orphan}', 'w1', date '2026-01-31', 0.5, 1, 0.0, 0.0)"
+        )
+    warned = project.dbt(
+        "build", "--select", "assert_ml_store_outputs_have_run_records"
+    )
+    assert warned.ok, warned.output[-3000:]
+    assert "WARN=1" in warned.output
+    assert "assert_ml_store_outputs_have_run_records" in warned.output
+
+    listed = project.people_ml("orphans")
+    assert listed.returncode == 0, listed.stderr
+    assert orphan[:12] in listed.stdout
+    assert "metrics 2 rows" in listed.stdout and "predictions 1 row" in listed.stdout
+
+    removed = project.people_ml("orphans", "--remove")
+    assert removed.returncode == 0, removed.stderr
+    assert "Removed 3 orphaned ml_store rows" in removed.stdout
+    assert project.query("select count(*) from ml_store.metrics")[0][0] == before
+    assert "No orphaned ml_store rows" in project.people_ml("orphans").stdout
+    shutil.rmtree(project.root)

@@ -73,9 +73,10 @@ def test_cv_fold_rule_names_every_small_fold():
 @pytest.mark.parametrize(
     ("test_score", "test_se", "flagged"),
     [
-        (0.80 + 2 * math.hypot(0.01, 0.02) - 1e-6, 0.02, False),
+        (0.80 - 2 * math.hypot(0.01, 0.02) + 1e-6, 0.02, False),
         (0.80 - 2 * math.hypot(0.01, 0.02) - 1e-6, 0.02, True),
-        (0.85, math.nan, True),  # no standard error: the fold spread alone
+        (0.75, math.nan, True),  # no standard error: the fold spread alone
+        (0.85, math.nan, False),  # better than CV: expected, never flagged
         (math.nan, 0.02, False),
     ],
 )

@@ -199,8 +199,7 @@ messages as (
                 then
                     ' (model ' || checked.model_key || ' is frozen by run '
                     || checked.other_run_id || ')'
-            when checked.rule_code in ('same_time', 'not_a_decision') then ''
-            else ' (it is ' || checked.previous_status || ')'
+            else ''
         end
         || case
             when checked.decision_source = 'system'

@@ -200,9 +200,10 @@ class Violation:
         detail = ""
         if self.rule == "one_frozen_run":
             detail = f" (model {self.model_key} is frozen by run {self.other_run_id})"
-        elif self.rule not in ("same_time", "not_a_decision"):
-            detail = f" (it is {self.previous_status})"
-        return f"{place} breaks a rule: {RULES[self.rule]}{detail}. {fix.capitalize()}."
+        return (
+            f"{place} breaks a rule: {RULES[self.rule]}{detail}. "
+            f"{fix.capitalize()}. [rule {self.rule}]"
+        )
 
 
 class RuleError(ValueError):
@@ -357,7 +358,7 @@ def check_decision(
             # unfreeze, so `deploy` on a persisted run is refused.
             raise RuleError(
                 f"run {decision.run_id} cannot be {decision.status} by `{action}`: "
-                f"{RULES['persisted_only_unfreezes']} (it is {previous})",
+                f"{RULES['persisted_only_unfreezes']}",
                 Violation("persisted_only_unfreezes", decision, previous),
             )
     _, violation = first_violation([*logged, decision], ledger.runs)
@@ -370,8 +371,6 @@ def check_decision(
                 f"{violation.other_run_id}; unfreeze it first with "
                 f"`people-ml unfreeze {violation.model_key}`"
             )
-        elif violation.rule not in ("same_time", "not_a_decision"):
-            detail = f" (it is {violation.previous_status})"
         raise RuleError(
             f"run {d.run_id} cannot be {d.status}: {RULES[violation.rule]}{detail}",
             violation,

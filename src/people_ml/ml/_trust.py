@@ -15,7 +15,8 @@ Rules
     Some CV fold validates on fewer than ``min_minority_rows`` rows of the
     training period's rarer class.
 ``cv_test_disagree``
-    The test score of the selection metric lies further from the CV mean than
+    The test score of the selection metric (greater is better) lies below the
+    CV mean by more than
     ``DISAGREEMENT_SPREADS`` (2) times their combined spread,
     ``sqrt(std(fold scores)**2 + se(test)**2)``: the spread of the CV fold
     scores plus the test score's own sampling noise (its bootstrap standard
@@ -192,9 +193,11 @@ def check_cv_test_agreement(
 ) -> list[RunWarning]:
     """``cv_test_disagree`` when the test score is outside the CV spread.
 
-    Flags ``|test - mean(folds)| > DISAGREEMENT_SPREADS * sqrt(std(folds)**2 +
-    test_se**2)`` (population standard deviation of the folds, as recorded in
-    ``candidates``).
+    Flags ``mean(folds) - test > DISAGREEMENT_SPREADS * sqrt(std(folds)**2 +
+    test_se**2)``: only a test score worse than CV (a better one is expected:
+    test rows are people seen in training, grouped CV holds people out). The
+    folds' standard deviation is the population one, as recorded in
+    ``candidates``.
 
     Parameters
     ----------
@@ -224,7 +227,10 @@ def check_cv_test_agreement(
     se = test_se if math.isfinite(test_se) else 0.0
     mean, std = float(scores.mean()), float(scores.std())
     tolerance = DISAGREEMENT_SPREADS * math.hypot(std, se)
-    gap = abs(test_score - mean)
+    # One-sided: a test period scoring well above CV is expected, since its
+    # rows are people the model saw in training while grouped CV holds people
+    # out; only a test period doing worse than CV says the model may not hold.
+    gap = mean - test_score
     if gap <= tolerance:
         return []
     return [
