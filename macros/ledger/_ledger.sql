@@ -57,76 +57,145 @@
         code string,
         message string
     );
+
+    create table if not exists ml_store.test_predictions (
+        run_id string not null,
+        entity_id string not null,
+        sample_date date,
+        actual double,
+        prediction double,
+        predicted_class integer
+    );
+
+    create table if not exists ml_store.group_metrics (
+        run_id string not null,
+        split string not null,
+        attribute string not null,
+        attribute_kind string,
+        group_value string,
+        metric string not null,
+        value double,
+        ci_low double,
+        ci_high double,
+        n_rows bigint,
+        is_suppressed boolean,
+        is_reference_group boolean
+    );
+
+    create table if not exists ml_store.run_comparisons (
+        run_id string not null,
+        compared_run_id string not null,
+        split string not null,
+        metric string not null,
+        candidate_value double,
+        compared_value double
+    );
+
+    create table if not exists ml_store.driver_comparisons (
+        run_id string not null,
+        compared_run_id string not null,
+        feature string not null,
+        candidate_rank bigint,
+        compared_rank bigint,
+        candidate_importance double,
+        compared_importance double,
+        candidate_direction string,
+        compared_direction string,
+        change string
+    );
+
+    create table if not exists ml_store.comparison_movers (
+        run_id string not null,
+        compared_run_id string not null,
+        entity_id string not null,
+        candidate_prediction double,
+        compared_prediction double,
+        candidate_band string,
+        compared_band string,
+        percentile_change double
+    );
+
+    create table if not exists ml_store.gate_results (
+        run_id string not null,
+        gate string not null,
+        status string not null,
+        value double,
+        ci_low double,
+        ci_high double,
+        threshold double,
+        message string
+    );
     {% endset %}
     {% do run_query(ddl) %}
 {% endmacro %}
 
 {#- Every (from status, to status, actor) triple and the rule it breaks
-    (null: allowed). -#}
+    (null: allowed; with a reason_prefix, allowed when the reason starts
+    with it). -#}
 {% macro ledger_transitions() %}
-    select 'pending' as from_status, 'pending' as to_status, 'person' as actor_kind, 'not_a_decision' as rule_code
+    select 'pending' as from_status, 'pending' as to_status, 'person' as actor_kind, 'not_a_decision' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'pending' as from_status, 'pending' as to_status, 'system' as actor_kind, 'not_a_decision' as rule_code
+    select 'pending' as from_status, 'pending' as to_status, 'system' as actor_kind, 'not_a_decision' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'pending' as from_status, 'deployed' as to_status, 'person' as actor_kind, cast(null as string) as rule_code
+    select 'pending' as from_status, 'deployed' as to_status, 'person' as actor_kind, cast(null as string) as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'pending' as from_status, 'deployed' as to_status, 'system' as actor_kind, cast(null as string) as rule_code
+    select 'pending' as from_status, 'deployed' as to_status, 'system' as actor_kind, cast(null as string) as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'pending' as from_status, 'persisted' as to_status, 'person' as actor_kind, cast(null as string) as rule_code
+    select 'pending' as from_status, 'persisted' as to_status, 'person' as actor_kind, cast(null as string) as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'pending' as from_status, 'persisted' as to_status, 'system' as actor_kind, 'system_only_deploys' as rule_code
+    select 'pending' as from_status, 'persisted' as to_status, 'system' as actor_kind, 'system_only_deploys' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'pending' as from_status, 'ignored' as to_status, 'person' as actor_kind, cast(null as string) as rule_code
+    select 'pending' as from_status, 'ignored' as to_status, 'person' as actor_kind, cast(null as string) as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'pending' as from_status, 'ignored' as to_status, 'system' as actor_kind, 'system_only_deploys' as rule_code
+    select 'pending' as from_status, 'ignored' as to_status, 'system' as actor_kind, 'system_only_deploys' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'deployed' as from_status, 'pending' as to_status, 'person' as actor_kind, 'not_a_decision' as rule_code
+    select 'deployed' as from_status, 'pending' as to_status, 'person' as actor_kind, 'not_a_decision' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'deployed' as from_status, 'pending' as to_status, 'system' as actor_kind, 'not_a_decision' as rule_code
+    select 'deployed' as from_status, 'pending' as to_status, 'system' as actor_kind, 'not_a_decision' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'deployed' as from_status, 'deployed' as to_status, 'person' as actor_kind, 'already_deployed' as rule_code
+    select 'deployed' as from_status, 'deployed' as to_status, 'person' as actor_kind, 'already_deployed' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'deployed' as from_status, 'deployed' as to_status, 'system' as actor_kind, 'already_deployed' as rule_code
+    select 'deployed' as from_status, 'deployed' as to_status, 'system' as actor_kind, 'already_deployed' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'deployed' as from_status, 'persisted' as to_status, 'person' as actor_kind, 'already_deployed' as rule_code
+    select 'deployed' as from_status, 'persisted' as to_status, 'person' as actor_kind, 'already_deployed' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'deployed' as from_status, 'persisted' as to_status, 'system' as actor_kind, 'already_deployed' as rule_code
+    select 'deployed' as from_status, 'persisted' as to_status, 'system' as actor_kind, 'already_deployed' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'deployed' as from_status, 'ignored' as to_status, 'person' as actor_kind, 'already_deployed' as rule_code
+    select 'deployed' as from_status, 'ignored' as to_status, 'person' as actor_kind, 'already_deployed' as rule_code, 'rollback' as reason_prefix
     union all
-    select 'deployed' as from_status, 'ignored' as to_status, 'system' as actor_kind, 'already_deployed' as rule_code
+    select 'deployed' as from_status, 'ignored' as to_status, 'system' as actor_kind, 'already_deployed' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'persisted' as from_status, 'pending' as to_status, 'person' as actor_kind, 'not_a_decision' as rule_code
+    select 'persisted' as from_status, 'pending' as to_status, 'person' as actor_kind, 'not_a_decision' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'persisted' as from_status, 'pending' as to_status, 'system' as actor_kind, 'not_a_decision' as rule_code
+    select 'persisted' as from_status, 'pending' as to_status, 'system' as actor_kind, 'not_a_decision' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'persisted' as from_status, 'deployed' as to_status, 'person' as actor_kind, cast(null as string) as rule_code
+    select 'persisted' as from_status, 'deployed' as to_status, 'person' as actor_kind, cast(null as string) as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'persisted' as from_status, 'deployed' as to_status, 'system' as actor_kind, 'persisted_only_unfreezes' as rule_code
+    select 'persisted' as from_status, 'deployed' as to_status, 'system' as actor_kind, 'persisted_only_unfreezes' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'persisted' as from_status, 'persisted' as to_status, 'person' as actor_kind, 'persisted_only_unfreezes' as rule_code
+    select 'persisted' as from_status, 'persisted' as to_status, 'person' as actor_kind, 'persisted_only_unfreezes' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'persisted' as from_status, 'persisted' as to_status, 'system' as actor_kind, 'persisted_only_unfreezes' as rule_code
+    select 'persisted' as from_status, 'persisted' as to_status, 'system' as actor_kind, 'persisted_only_unfreezes' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'persisted' as from_status, 'ignored' as to_status, 'person' as actor_kind, 'persisted_only_unfreezes' as rule_code
+    select 'persisted' as from_status, 'ignored' as to_status, 'person' as actor_kind, 'persisted_only_unfreezes' as rule_code, 'rollback' as reason_prefix
     union all
-    select 'persisted' as from_status, 'ignored' as to_status, 'system' as actor_kind, 'persisted_only_unfreezes' as rule_code
+    select 'persisted' as from_status, 'ignored' as to_status, 'system' as actor_kind, 'persisted_only_unfreezes' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'ignored' as from_status, 'pending' as to_status, 'person' as actor_kind, 'not_a_decision' as rule_code
+    select 'ignored' as from_status, 'pending' as to_status, 'person' as actor_kind, 'not_a_decision' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'ignored' as from_status, 'pending' as to_status, 'system' as actor_kind, 'not_a_decision' as rule_code
+    select 'ignored' as from_status, 'pending' as to_status, 'system' as actor_kind, 'not_a_decision' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'ignored' as from_status, 'deployed' as to_status, 'person' as actor_kind, 'ignored_is_final' as rule_code
+    select 'ignored' as from_status, 'deployed' as to_status, 'person' as actor_kind, 'ignored_is_final' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'ignored' as from_status, 'deployed' as to_status, 'system' as actor_kind, 'ignored_is_final' as rule_code
+    select 'ignored' as from_status, 'deployed' as to_status, 'system' as actor_kind, 'ignored_is_final' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'ignored' as from_status, 'persisted' as to_status, 'person' as actor_kind, 'ignored_is_final' as rule_code
+    select 'ignored' as from_status, 'persisted' as to_status, 'person' as actor_kind, 'ignored_is_final' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'ignored' as from_status, 'persisted' as to_status, 'system' as actor_kind, 'ignored_is_final' as rule_code
+    select 'ignored' as from_status, 'persisted' as to_status, 'system' as actor_kind, 'ignored_is_final' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'ignored' as from_status, 'ignored' as to_status, 'person' as actor_kind, 'ignored_is_final' as rule_code
+    select 'ignored' as from_status, 'ignored' as to_status, 'person' as actor_kind, 'ignored_is_final' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'ignored' as from_status, 'ignored' as to_status, 'system' as actor_kind, 'ignored_is_final' as rule_code
+    select 'ignored' as from_status, 'ignored' as to_status, 'system' as actor_kind, 'ignored_is_final' as rule_code, cast(null as string) as reason_prefix
 {% endmacro %}
 
 {#- What each rule says. -#}
@@ -150,5 +219,5 @@
 
 {#- The ml_store tables, by name. -#}
 {% macro ledger_store_tables() %}
-    {{ return(['predictions', 'shap_values', 'metrics', 'feature_profiles', 'warnings']) }}
+    {{ return(['predictions', 'shap_values', 'metrics', 'feature_profiles', 'warnings', 'test_predictions', 'group_metrics', 'run_comparisons', 'driver_comparisons', 'comparison_movers', 'gate_results']) }}
 {% endmacro %}

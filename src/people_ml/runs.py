@@ -23,6 +23,7 @@ import pandas as pd
 from people_ml import ledger
 from people_ml.ledger.contract import RUN_RECORD, STORE_SCHEMA, STORE_TABLES, conform
 from people_ml.ml import MLModelSpec, RunOutputs, score, train
+from people_ml.ml._outputs import ML_STORE_TABLES
 
 #: Columns of the ml_decision_log model: the log's lines, parsed.
 DECISION_LOG_DTYPES = {
@@ -223,7 +224,7 @@ def execute_run(
 
 def write_outputs(session: Any, outputs: RunOutputs) -> None:
     """Append a run's outputs to the ``ml_store`` tables, typed by the contract."""
-    for table in STORE_TABLES:
+    for table in ML_STORE_TABLES:
         frame = conform(getattr(outputs, table), STORE_TABLES[table])
         if frame.empty:
             continue

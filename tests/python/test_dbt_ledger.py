@@ -79,14 +79,18 @@ def _random_case(rng: random.Random) -> tuple[list[ledger.RunFacts], str]:
         if rng.random() < 0.8:  # mostly what the rules allow from here
             options = {
                 "pending": ["deployed", "persisted", "ignored"],
-                "persisted": ["deployed"],
+                "persisted": ["deployed", "ignored"],
+                "deployed": ["ignored"],
             }.get(current, list(ledger.STATUSES))
         else:
             options = list(ledger.STATUSES)
         new = rng.choice(options)
         status[run_id] = new
         when = rng.choice(times)
-        lines.append(f"{run_id},{new},{when:%Y-%m-%d %H:%M:%S},p{rng.randint(1, 3)},r")
+        reason = "rollback to x: r" if rng.random() < 0.3 else "r"
+        lines.append(
+            f"{run_id},{new},{when:%Y-%m-%d %H:%M:%S},p{rng.randint(1, 3)},{reason}"
+        )
     return runs, ledger.HEADER_LINE + "\n" + "".join(f"{x}\n" for x in lines)
 
 

@@ -106,10 +106,15 @@ def test_a_reason_with_a_comma_round_trips(project: Path) -> None:
     ],
 )
 def test_the_transition_table(current: str, new: str, allowed: bool) -> None:
-    matrix = {(f, t, a): rule for f, t, a, rule in ledger.transition_matrix()}
-    assert (matrix[(current, new, "person")] is None) == allowed
+    matrix = {(f, t, a): (r, p) for f, t, a, r, p in ledger.transition_matrix()}
+    rule, prefix = matrix[(current, new, "person")]
+    assert (rule is None) == allowed
+    # A rollback is the one exception, and only with its reason prefix.
+    assert (prefix == "rollback") == (
+        (current, new) in {("deployed", "ignored"), ("persisted", "ignored")}
+    )
     # The system only ever deploys a pending run.
-    assert (matrix[(current, new, "system")] is None) == (
+    assert (matrix[(current, new, "system")][0] is None) == (
         (current, new) == ("pending", "deployed")
     )
 

@@ -40,11 +40,13 @@ def test_generated_files_are_current(relative: Path) -> None:
 
 def test_the_rendered_transitions_are_the_ledgers() -> None:
     text = render.render_macros()
-    for from_status, to_status, actor, rule in ledger.transition_matrix():
+    for from_status, to_status, actor, rule, prefix in ledger.transition_matrix():
         expected = (
             f"'{from_status}' as from_status, '{to_status}' as to_status, "
             f"'{actor}' as actor_kind, "
             + (f"'{rule}'" if rule else "cast(null as string)")
+            + " as rule_code, "
+            + (f"'{prefix}'" if prefix else "cast(null as string)")
         )
         assert expected in text
 

@@ -10,7 +10,7 @@ import pytest
 
 from people_ml.ledger.contract import RUN_GLUE_COLUMNS, RUN_RECORD, STORE_TABLES
 from people_ml.ml import OUTPUT_COLUMNS, MLError, MLModelSpec
-from people_ml.ml._outputs import run_record
+from people_ml.ml._outputs import ML_STORE_TABLES, run_record
 from people_ml.ml._profile import PROFILE_COLUMNS
 from people_ml.ml._run import _check_frozen_spec
 from people_ml.ml._trust import (
@@ -24,9 +24,9 @@ from people_ml.ml._trust import (
 def test_output_columns_are_the_contracts():
     run = tuple(c for c in RUN_RECORD.column_names if c not in RUN_GLUE_COLUMNS)
     assert OUTPUT_COLUMNS["run"] == run
-    assert list(OUTPUT_COLUMNS) == ["run", *STORE_TABLES]
-    for name, table in STORE_TABLES.items():
-        assert OUTPUT_COLUMNS[name] == table.column_names, name
+    assert list(OUTPUT_COLUMNS) == ["run", *ML_STORE_TABLES]
+    for name in ML_STORE_TABLES:
+        assert OUTPUT_COLUMNS[name] == STORE_TABLES[name].column_names, name
     assert "actual" not in OUTPUT_COLUMNS["predictions"]
 
 

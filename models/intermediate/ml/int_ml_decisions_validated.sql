@@ -153,7 +153,18 @@ checked as (
         frozen_conflicts.other_run_id,
         case
             when with_previous.rank_at_same_time > 1 then 'same_time'
-            when transitions.rule_code is not null then transitions.rule_code
+            -- A rule a reason prefix lifts (a rollback's `rollback to ...`).
+            when
+                transitions.rule_code is not null
+                and (
+                    transitions.reason_prefix is null
+                    or substr(
+                        with_previous.reason,
+                        1,
+                        length(transitions.reason_prefix)
+                    ) != transitions.reason_prefix
+                )
+                then transitions.rule_code
             when frozen_conflicts.sequence_number is not null
                 then 'one_frozen_run'
         end as rule_code

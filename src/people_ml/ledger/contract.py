@@ -175,6 +175,101 @@ STORE_TABLES: dict[str, Table] = {
                 Column("message", "string", "The message."),
             ),
         ),
+        Table(
+            "test_predictions",
+            "One row per run and test-period row: the outcome and the prediction.",
+            (
+                _RUN_ID,
+                Column("entity_id", "string", "The entity.", False),
+                Column("sample_date", "date", "The test period's sample date."),
+                Column("actual", "double", "The observed outcome (0/1 or value)."),
+                Column("prediction", "double", "Probability, or predicted value."),
+                Column("predicted_class", "integer", "0/1 at the run's threshold."),
+            ),
+        ),
+        Table(
+            "group_metrics",
+            "One row per run, split, attribute, group and metric: subpopulation "
+            "and fairness analysis.",
+            (
+                _RUN_ID,
+                Column("split", "string", "test (outcomes known) or predict.", False),
+                Column(
+                    "attribute", "string", "The protected attribute or slice.", False
+                ),
+                Column("attribute_kind", "string", "protected or slice."),
+                Column("group_value", "string", "The group (null: overall)."),
+                Column("metric", "string", "The metric or disparity.", False),
+                Column("value", "double", "Its value (null when suppressed)."),
+                Column("ci_low", "double", "Bootstrap interval, lower bound."),
+                Column("ci_high", "double", "Bootstrap interval, upper bound."),
+                Column("n_rows", "bigint", "Rows in the group."),
+                Column("is_suppressed", "boolean", "Below the minimum group size."),
+                Column("is_reference_group", "boolean", "The largest group."),
+            ),
+        ),
+        Table(
+            "run_comparisons",
+            "One row per run, compared run, split and metric: the candidate and "
+            "the run BI showed, on the same rows.",
+            (
+                _RUN_ID,
+                Column("compared_run_id", "string", "The run BI showed.", False),
+                Column("split", "string", "test, predict or drivers.", False),
+                Column("metric", "string", "The metric.", False),
+                Column("candidate_value", "double", "This run's value."),
+                Column("compared_value", "double", "The shown run's value."),
+            ),
+        ),
+        Table(
+            "driver_comparisons",
+            "One row per run, compared run and feature: drivers side by side.",
+            (
+                _RUN_ID,
+                Column("compared_run_id", "string", "The run BI showed.", False),
+                Column("feature", "string", "The feature.", False),
+                Column("candidate_rank", "bigint", "Rank by mean |SHAP| (1 first)."),
+                Column("compared_rank", "bigint", "The shown run's rank."),
+                Column("candidate_importance", "double", "Mean |SHAP| of this run."),
+                Column(
+                    "compared_importance", "double", "Mean |SHAP| of the shown run."
+                ),
+                Column("candidate_direction", "string", "raises, lowers or unclear."),
+                Column("compared_direction", "string", "The shown run's direction."),
+                Column("change", "string", "gained, lost, flipped, moved or same."),
+            ),
+        ),
+        Table(
+            "comparison_movers",
+            "The people whose prediction moves most between the shown run and "
+            "this run, on this run's predict set.",
+            (
+                _RUN_ID,
+                Column("compared_run_id", "string", "The run BI showed.", False),
+                Column("entity_id", "string", "The entity.", False),
+                Column("candidate_prediction", "double", "This run's prediction."),
+                Column("compared_prediction", "double", "The shown run's model."),
+                Column("candidate_band", "string", "Risk band under this run."),
+                Column("compared_band", "string", "Risk band under the shown run."),
+                Column("percentile_change", "double", "Change in percentile."),
+            ),
+        ),
+        Table(
+            "gate_results",
+            "One row per run and gate of its model's policy.",
+            (
+                _RUN_ID,
+                Column("gate", "string", "The gate (its spec key).", False),
+                Column(
+                    "status", "string", "pass, warn, fail or not_applicable.", False
+                ),
+                Column("value", "double", "The figure judged."),
+                Column("ci_low", "double", "Its interval, lower bound."),
+                Column("ci_high", "double", "Its interval, upper bound."),
+                Column("threshold", "double", "The limit."),
+                Column("message", "string", "What was judged and why."),
+            ),
+        ),
     )
 }
 

@@ -58,7 +58,8 @@ def render_macros() -> str:
         for table in STORE_TABLES.values()
     )
     transitions = _rows(
-        ("from_status", "to_status", "actor_kind", "rule_code"), transition_matrix()
+        ("from_status", "to_status", "actor_kind", "rule_code", "reason_prefix"),
+        transition_matrix(),
     )
     rules = _rows(("rule_code", "rule_message"), sorted(RULES.items()))
     return f"""{_HEADER}
@@ -74,7 +75,8 @@ def render_macros() -> str:
 {{% endmacro %}}
 
 {{#- Every (from status, to status, actor) triple and the rule it breaks
-    (null: allowed). -#}}
+    (null: allowed; with a reason_prefix, allowed when the reason starts
+    with it). -#}}
 {{% macro ledger_transitions() %}}
 {transitions}
 {{% endmacro %}}

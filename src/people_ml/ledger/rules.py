@@ -32,6 +32,7 @@ from .log import STATUSES, SYSTEM_ACTOR, Decision
 
 __all__ = [
     "ACTORS",
+    "ROLLBACK_PREFIX",
     "RULES",
     "TRANSITIONS",
     "Ledger",
@@ -39,6 +40,7 @@ __all__ = [
     "RunFacts",
     "Transition",
     "Violation",
+    "broken_rule",
     "system_decisions",
     "transition_matrix",
     "validate",
@@ -49,19 +51,31 @@ ACTORS = ("person", "system")
 
 @dataclass(frozen=True)
 class Transition:
-    """An allowed decision: from a status, to a status, by an actor."""
+    """An allowed decision: from a status, to a status, by an actor.
+
+    ``reason_prefix``: the decision is allowed only when its reason starts
+    with it (the log's record of which action it was).
+    """
 
     from_status: str
     to_status: str
     actor: str
     action: str
+    reason_prefix: str | None = None
 
+
+#: The reason of a rollback starts with this (``rollback to RUN: why``).
+ROLLBACK_PREFIX = "rollback"
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("pending", "deployed", "person", "deploy"),
     Transition("pending", "persisted", "person", "deploy and persist"),
     Transition("pending", "ignored", "person", "ignore"),
     Transition("persisted", "deployed", "person", "unfreeze"),
+    # A rollback ignores the run BI shows, so the one shown before it is
+    # shown again; ignoring is final, so it can never silently come back.
+    Transition("deployed", "ignored", "person", "rollback", ROLLBACK_PREFIX),
+    Transition("persisted", "ignored", "person", "rollback", ROLLBACK_PREFIX),
     Transition("pending", "deployed", "system", "auto-deploy a scored run"),
 )
 
@@ -92,8 +106,16 @@ RULES: dict[str, str] = {
 
 
 def _refusal(from_status: str, to_status: str, actor: str) -> str | None:
-    """The rule a (from, to, actor) triple breaks; None when it is allowed."""
-    allowed = {(t.from_status, t.to_status, t.actor) for t in TRANSITIONS}
+    """The rule a (from, to, actor) triple breaks; None when it is allowed.
+
+    A transition allowed only with a reason prefix still has its rule: it is
+    broken when the reason lacks the prefix.
+    """
+    allowed = {
+        (t.from_status, t.to_status, t.actor)
+        for t in TRANSITIONS
+        if t.reason_prefix is None
+    }
     if (from_status, to_status, actor) in allowed:
         return None
     if to_status == "pending":
@@ -107,20 +129,44 @@ def _refusal(from_status: str, to_status: str, actor: str) -> str | None:
     return "system_only_deploys"
 
 
-def transition_matrix() -> list[tuple[str, str, str, str | None]]:
-    """Every (from status, to status, actor, rule code or None) triple.
+def _prefix(from_status: str, to_status: str, actor: str) -> str | None:
+    for t in TRANSITIONS:
+        if (t.from_status, t.to_status, t.actor) == (from_status, to_status, actor):
+            return t.reason_prefix
+    return None
 
-    The one table both the CLI and the SQL models check a decision against.
+
+def transition_matrix() -> list[tuple[str, str, str, str | None, str | None]]:
+    """Every (from, to, actor) triple: its rule code and allowing reason prefix.
+
+    A decision is allowed when the rule code is None, or when the reason
+    starts with the prefix. The one table both the CLI and the SQL models
+    check a decision against.
     """
     return [
-        (from_status, to_status, actor, _refusal(from_status, to_status, actor))
+        (
+            from_status,
+            to_status,
+            actor,
+            _refusal(from_status, to_status, actor),
+            _prefix(from_status, to_status, actor),
+        )
         for from_status in STATUSES
         for to_status in STATUSES
         for actor in ACTORS
     ]
 
 
-_MATRIX = {(f, t, a): rule for f, t, a, rule in transition_matrix()}
+_MATRIX = {(f, t, a): (rule, prefix) for f, t, a, rule, prefix in transition_matrix()}
+
+
+def broken_rule(previous: str, decision: Decision) -> str | None:
+    """The transition rule a decision breaks from ``previous``, if any."""
+    actor = "system" if decision.line is None else "person"
+    rule, prefix = _MATRIX[(previous, decision.status, actor)]
+    if rule is not None and prefix is not None and decision.reason.startswith(prefix):
+        return None
+    return rule
 
 
 @dataclass(frozen=True)
@@ -290,10 +336,7 @@ def first_violation(
         run = runs.get(decision.run_id)
         model = run.model_key if run else None
         key = (decision.run_id, decision.decided_at)
-        actor = "system" if decision.line is None else "person"
-        rule = (
-            "same_time" if key in seen else _MATRIX[(previous, decision.status, actor)]
-        )
+        rule = "same_time" if key in seen else broken_rule(previous, decision)
         other = None
         if rule is None and decision.status == "persisted" and model is not None:
             other = persisted.get(model)
@@ -354,12 +397,16 @@ def check_decision(
             == (previous, decision.status, "person")
         }
         if allowed and action not in allowed:
-            # Only persisted -> deployed has two readings: the log calls it an
-            # unfreeze, so `deploy` on a persisted run is refused.
+            # A transition that is another action's (persisted -> deployed is
+            # an unfreeze, deployed -> ignored a rollback) is refused.
+            rule = _refusal(previous, decision.status, "person") or (
+                "persisted_only_unfreezes"
+                if previous == "persisted"
+                else "already_deployed"
+            )
             raise RuleError(
-                f"run {decision.run_id} cannot be {decision.status} by `{action}`: "
-                f"{RULES['persisted_only_unfreezes']}",
-                Violation("persisted_only_unfreezes", decision, previous),
+                f"run {decision.run_id} cannot be {decision.status}: {RULES[rule]}",
+                Violation(rule, decision, previous),
             )
     _, violation = first_violation([*logged, decision], ledger.runs)
     if violation is not None:

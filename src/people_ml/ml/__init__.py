@@ -81,6 +81,7 @@ from ._model import Explanation, FittedModel, Predictions
 from ._outputs import OUTPUT_COLUMNS, RunOutputs
 from ._profile import profile_features
 from ._run import ModelArtifact, score, train
+from ._shadow import predict_with_run
 from ._spec import ALGORITHMS, MLModelSpec
 from ._split import SplitBoundaries, TimeSplit, time_split
 
@@ -111,6 +112,7 @@ __all__ = [
     "evaluate",
     "fit_automl",
     "load_artifact",
+    "predict_with_run",
     "profile_features",
     "save_artifact",
     "score",

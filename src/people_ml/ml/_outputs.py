@@ -41,6 +41,7 @@ __all__ = [
     "profiles_frame",
     "run_record",
     "shap_frame",
+    "test_predictions_frame",
     "warnings_frame",
 ]
 
@@ -52,8 +53,21 @@ RUN_OUTPUT = Table(
     tuple(c for c in RUN_RECORD.columns if c.name not in RUN_GLUE_COLUMNS),
 )
 
+#: The ml_store tables the ML library fills (the review fills the others).
+ML_STORE_TABLES = (
+    "predictions",
+    "shap_values",
+    "metrics",
+    "feature_profiles",
+    "warnings",
+    "test_predictions",
+)
+
 #: The contract table of every :class:`RunOutputs` frame.
-OUTPUT_TABLES: dict[str, Table] = {"run": RUN_OUTPUT, **STORE_TABLES}
+OUTPUT_TABLES: dict[str, Table] = {
+    "run": RUN_OUTPUT,
+    **{name: STORE_TABLES[name] for name in ML_STORE_TABLES},
+}
 
 #: Exact columns of every :class:`RunOutputs` frame, in order (from the contract).
 OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -79,6 +93,7 @@ class RunOutputs:
     metrics: pd.DataFrame
     feature_profiles: pd.DataFrame
     warnings: pd.DataFrame
+    test_predictions: pd.DataFrame
 
     def __post_init__(self) -> None:
         for name, cols in OUTPUT_COLUMNS.items():
@@ -271,6 +286,35 @@ def predictions_frame(
         columns=list(OUTPUT_COLUMNS["predictions"]),
     )
     return conform(frame, STORE_TABLES["predictions"])
+
+
+def test_predictions_frame(
+    run_id: str,
+    spec: MLModelSpec,
+    test: pd.DataFrame,
+    actual: np.ndarray,
+    preds: Predictions | None,
+) -> pd.DataFrame:
+    """One row per test-period row: the encoded outcome and the prediction."""
+    n = len(test) if preds is not None else 0
+    rows = test.iloc[:n]
+    frame = pd.DataFrame(
+        {
+            "run_id": [run_id] * n,
+            "entity_id": rows[spec.entity_id].astype(str).to_numpy(),
+            "sample_date": pd.to_datetime(rows[spec.sample_date]).to_numpy(),
+            "actual": np.asarray(actual, dtype=float)[:n],
+            "prediction": preds.prediction if preds is not None else [],
+            "predicted_class": pd.array(
+                preds.predicted_class
+                if preds is not None and preds.predicted_class is not None
+                else [None] * n,
+                dtype="Int32",
+            ),
+        },
+        columns=list(OUTPUT_COLUMNS["test_predictions"]),
+    )
+    return conform(frame, STORE_TABLES["test_predictions"])
 
 
 def shap_frame(

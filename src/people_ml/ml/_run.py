@@ -33,6 +33,7 @@ from ._outputs import (
     profiles_frame,
     run_record,
     shap_frame,
+    test_predictions_frame,
     warnings_frame,
 )
 from ._profile import profile_features
@@ -196,6 +197,7 @@ class _TestEvaluation:
     notes: list[RunWarning]
     y: np.ndarray
     output: np.ndarray
+    predictions: pd.DataFrame
 
     @property
     def trusted_size(self) -> bool:
@@ -206,7 +208,7 @@ class _TestEvaluation:
 
 
 def _test_metrics(
-    spec: MLModelSpec, model: FittedModel, split: TimeSplit
+    spec: MLModelSpec, model: FittedModel, split: TimeSplit, run_id: str
 ) -> _TestEvaluation:
     test = split.test
     if test.empty:
@@ -215,6 +217,7 @@ def _test_metrics(
             [RunWarning("info", "no_test_period", "no labelled rows to evaluate")],
             np.empty(0),
             np.empty(0),
+            test_predictions_frame(run_id, spec, test, np.empty(0), None),
         )
     y = encode_target(test[spec.target], spec.problem_type, spec.target)
     prepared = model.prepare(test, test[spec.sample_date])
@@ -236,7 +239,13 @@ def _test_metrics(
     metrics = evaluate(
         y, preds.prediction, problem_type=spec.problem_type, threshold=model.threshold
     )
-    return _TestEvaluation(metrics, notes, y, preds.model_output)
+    return _TestEvaluation(
+        metrics,
+        notes,
+        y,
+        preds.model_output,
+        test_predictions_frame(run_id, spec, test, y, preds),
+    )
 
 
 def _cv_notes(
@@ -318,7 +327,7 @@ def train(
     fit_seconds = time.perf_counter() - fit_started
     model = result.model
     notes = _split_notes(b) + list(result.warnings)
-    test = _test_metrics(spec, model, split)
+    test = _test_metrics(spec, model, split, run_id)
     notes += test.notes + _cv_notes(spec, result, split, test)
     prepared = model.prepare(split.predict, split.predict[spec.sample_date])
     notes += _unseen_categories(model, prepared)
@@ -358,6 +367,7 @@ def train(
         metrics=metrics_frame(run_id, parts),
         feature_profiles=profiles_frame(run_id, result.profile),
         warnings=warnings_frame(run_id, notes),
+        test_predictions=test.predictions,
     )
 
 
@@ -523,7 +533,7 @@ def score(
         )
     try:
         prepared = model.prepare(split.predict, split.predict[spec.sample_date])
-        test = _test_metrics(spec, model, split)
+        test = _test_metrics(spec, model, split, run_id)
     except DataError as exc:
         raise ScoringError(
             f"run {run_id!r}: the frame does not fit the model frozen in run "
@@ -558,6 +568,7 @@ def score(
         metrics=metrics_frame(run_id, parts),
         feature_profiles=profiles_frame(run_id, profile),
         warnings=warnings_frame(run_id, notes),
+        test_predictions=test.predictions,
     )
 
 

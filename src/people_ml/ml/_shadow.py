@@ -1,0 +1,196 @@
+"""Predict rows with another run's frozen model, never refitting it.
+
+The review compares a candidate run with the run BI shows now on the same
+footing: the shown run's pickle is verified and loaded exactly as
+:func:`people_ml.ml.score` loads a frozen artifact, and its model predicts the
+candidate's rows (test period or predict set). Nothing is fitted.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._artifact import load_artifact
+from ._exceptions import (
+    ArtifactError,
+    ArtifactVersionWarning,
+    DataError,
+    RunWarning,
+    ScoringError,
+)
+from ._run import ModelArtifact, _compatible, _resolve
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._spec import MLModelSpec
+
+__all__ = ["ShadowPredictions", "predict_with_run"]
+
+
+@dataclass(frozen=True)
+class ShadowPredictions:
+    """What a run's frozen model predicts for rows it did not see.
+
+    Attributes
+    ----------
+    run_id : str
+        The run whose model predicted.
+    problem_type : str
+        ``'binary_classification'`` or ``'regression'`` (the model's).
+    prediction : ndarray
+        Probability of the positive class, or the predicted value; one per row,
+        in the order of the rows given.
+    predicted_class : ndarray or None
+        0/1 at the model's threshold (classification only).
+    model_output : ndarray
+        The uncalibrated margin (classification) or the prediction.
+    threshold : float or None
+        The model's decision threshold (classification only).
+    features : tuple of str
+        The features the model used.
+    notes : tuple of RunWarning
+        Patch-level library differences found when loading the artifact
+        (``library_version_difference``), for the caller to record.
+    """
+
+    run_id: str
+    problem_type: str
+    prediction: np.ndarray
+    predicted_class: np.ndarray | None
+    model_output: np.ndarray
+    threshold: float | None
+    features: tuple[str, ...]
+    notes: tuple[RunWarning, ...] = ()
+
+
+def predict_with_run(
+    rows: pd.DataFrame,
+    spec: MLModelSpec,
+    *,
+    artifact_dir: Path,
+    artifact_path: Path | str,
+    artifact_sha256: str,
+    run_id: str,
+    model_key: str,
+) -> ShadowPredictions:
+    """Predict ``rows`` with the verified, frozen model of run ``run_id``.
+
+    The artifact is checked and loaded as :func:`people_ml.ml.score` does
+    (sha256 before unpickling, library versions, payload type); the rows are
+    prepared with the model's persisted feature schema and predicted with its
+    pipeline, calibrator and threshold. Nothing is fitted, ever.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Rows to predict, e.g. the candidate run's test period. Must hold every
+        feature of the run's model and the ``spec.sample_date`` column (date
+        features are ages at the sample date).
+    spec : MLModelSpec
+        The candidate's spec: names the sample-date column and the problem
+        type, which must be the run's.
+    artifact_dir : pathlib.Path
+        Folder the artifact path is relative to.
+    artifact_path : pathlib.Path or str
+        The run's artifact file (relative to ``artifact_dir`` or absolute), as
+        in its run record.
+    artifact_sha256 : str
+        The digest recorded in the run record.
+    run_id : str
+        The run whose model predicts (named in every error).
+    model_key : str
+        The ML model the run belongs to; the artifact must have been trained
+        for it.
+
+    Returns
+    -------
+    ShadowPredictions
+        One prediction per row, in the order of ``rows``.
+
+    Raises
+    ------
+    ArtifactError
+        Missing, altered or version-incompatible artifact.
+    ScoringError
+        The file holds no people_ml model artifact, the artifact belongs to
+        another model or problem type, or the rows lack a feature of the model
+        or hold an incompatible dtype.
+    """
+    path = _resolve(Path(artifact_dir), Path(artifact_path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ArtifactVersionWarning)
+        try:
+            artifact = load_artifact(path, artifact_sha256, run_id, model_key=model_key)
+        except ArtifactError as exc:
+            raise ArtifactError(
+                f"the model of run {run_id!r} cannot be loaded to compare with: {exc}"
+            ) from exc
+    notes = tuple(
+        RunWarning("warning", "library_version_difference", str(w.message))
+        for w in caught
+        if issubclass(w.category, ArtifactVersionWarning)
+    )
+    if not isinstance(artifact, ModelArtifact):
+        raise ScoringError(
+            f"run {run_id!r}: {path} does not hold a people_ml model artifact "
+            f"(got {type(artifact).__name__}); it cannot be compared with."
+        )
+    model = artifact.model
+    trained_for = artifact.spec.get("key")
+    if trained_for != model_key:
+        raise ScoringError(
+            f"run {run_id!r}: its artifact {path.name} was trained for model "
+            f"{trained_for!r}, not {model_key!r}. Fix: compare with a run of "
+            f"{model_key!r}."
+        )
+    if model.problem_type != spec.problem_type:
+        raise ScoringError(
+            f"run {run_id!r}: its model is {model.problem_type!r}, the rows to "
+            f"predict are for a {spec.problem_type!r} model; the two cannot be "
+            "compared."
+        )
+    fix = (
+        f"The model of run {run_id!r} needs its training columns to predict "
+        "these rows: restore the column(s) upstream, or compare with another run."
+    )
+    missing = [f.name for f in model.schema if f.name not in rows.columns]
+    if spec.sample_date not in rows.columns:
+        missing.append(spec.sample_date)
+    if missing:
+        raise ScoringError(
+            f"run {run_id!r}: the rows lack column(s) {missing} of its model. {fix}"
+        )
+    bad = [
+        f"{f.name} (trained as {f.kind} from {f.source_dtype}, "
+        f"now {rows[f.name].dtype})"
+        for f in model.schema
+        if not _compatible(rows[f.name], f)
+    ]
+    if bad:
+        raise ScoringError(
+            f"run {run_id!r}: incompatible dtype for feature(s) {bad} of its "
+            f"model. {fix}"
+        )
+    try:
+        prepared = model.prepare(rows, rows[spec.sample_date])
+    except DataError as exc:
+        raise ScoringError(
+            f"run {run_id!r}: the rows do not fit its model: {exc}. {fix}"
+        ) from exc
+    preds = model.predict(prepared)
+    return ShadowPredictions(
+        run_id=run_id,
+        problem_type=model.problem_type,
+        prediction=np.asarray(preds.prediction, dtype=float),
+        predicted_class=preds.predicted_class,
+        model_output=np.asarray(preds.model_output, dtype=float),
+        threshold=model.threshold,
+        features=model.features,
+        notes=notes,
+    )

@@ -1,0 +1,274 @@
+"""Deployment gates: each gate of a model's policy judged for one run.
+
+A gate is ``pass``, ``warn``, ``fail`` or ``not_applicable`` (no test period,
+no run shown to compare with, a metric the problem type lacks). Performance
+gates judge the figure itself. Fairness gates judge its bootstrap interval,
+because HR groups are small: a gate **fails** when some group's whole interval
+is past the limit, **warns** when an interval straddles it, and **passes**
+when every interval is within it. A fairness gate is judged per protected
+attribute (one result each, named ``<gate>:<attribute>``) on the groups that
+are not suppressed, against the largest group.
+
+``people-ml deploy`` refuses a run with a failed gate unless
+``--override-gates``; a scored run of a frozen model is deployed by the system
+only when no gate fails.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from people_ml.ledger.contract import STORE_TABLES, conform
+
+from .policy import ReviewPolicy
+
+__all__ = ["GATE_STATUSES", "evaluate_gates", "failed_gates"]
+
+GATE_STATUSES = ("pass", "warn", "fail", "not_applicable")
+
+
+def _row(
+    gate: str,
+    status: str,
+    message: str,
+    *,
+    threshold: float,
+    value: float | None = None,
+    ci: tuple[float | None, float | None] = (None, None),
+) -> dict[str, object]:
+    return {
+        "gate": gate,
+        "status": status,
+        "value": value,
+        "ci_low": ci[0],
+        "ci_high": ci[1],
+        "threshold": threshold,
+        "message": message,
+    }
+
+
+def _metric(metrics: pd.DataFrame, name: str) -> float | None:
+    rows = metrics[
+        (metrics["split"] == "test")
+        & (metrics["metric"] == name)
+        & metrics["class_label"].isna()
+    ]
+    if rows.empty:
+        return None
+    value = float(rows["value"].iloc[0])
+    return value if math.isfinite(value) else None
+
+
+def _point_gate(
+    gate: str, value: float | None, limit: float, *, at_least: bool, what: str
+) -> dict[str, object]:
+    if value is None:
+        return _row(gate, "not_applicable", f"no {what} to judge", threshold=limit)
+    ok = value >= limit if at_least else value <= limit
+    sign = ">=" if at_least else "<="
+    verdict = "pass" if ok else "fail"
+    return _row(
+        gate,
+        verdict,
+        f"{what} {value:.4f}, must be {sign} {limit:g}",
+        threshold=limit,
+        value=value,
+    )
+
+
+def _drop_vs_shown(
+    comparisons: pd.DataFrame, limit: float, problem_type: str
+) -> dict[str, object]:
+    gate = "max_metric_drop_vs_shown"
+    if comparisons.empty:
+        return _row(
+            gate, "not_applicable", "no run shown to compare with", threshold=limit
+        )
+    metric = "roc_auc" if problem_type == "binary_classification" else "mae"
+    rows = comparisons[
+        (comparisons["split"] == "test") & (comparisons["metric"] == metric)
+    ]
+    if rows.empty or rows[["candidate_value", "compared_value"]].isna().any(axis=None):
+        return _row(
+            gate, "not_applicable", f"no test {metric} for both runs", threshold=limit
+        )
+    candidate = float(rows["candidate_value"].iloc[0])
+    shown = float(rows["compared_value"].iloc[0])
+    shown_run = str(rows["compared_run_id"].iloc[0])
+    if metric == "roc_auc":
+        drop = shown - candidate
+        what = (
+            f"ROC AUC {candidate:.4f} against {shown:.4f} for the shown run "
+            f"{shown_run[:12]} on the same test rows: a drop of {drop:.4f}"
+        )
+    else:
+        drop = candidate / shown - 1 if shown else math.inf
+        what = (
+            f"MAE {candidate:,.2f} against {shown:,.2f} for the shown run "
+            f"{shown_run[:12]} on the same test rows: {drop:+.1%}"
+        )
+    verdict = "pass" if drop <= limit else "fail"
+    return _row(
+        gate, verdict, f"{what}, at most {limit:g}", threshold=limit, value=drop
+    )
+
+
+def _interval_gate(
+    gate: str,
+    attribute: str,
+    groups: pd.DataFrame,
+    limit: float,
+    *,
+    at_least: bool,
+    what: str,
+) -> dict[str, object]:
+    name = f"{gate}:{attribute}"
+    shown = groups[
+        ~groups["is_suppressed"].fillna(False).astype(bool)
+        & groups["group_value"].notna()
+        & ~groups["is_reference_group"].fillna(False).astype(bool)
+        & groups["value"].notna()
+    ]
+    if shown.empty:
+        return _row(
+            name,
+            "not_applicable",
+            f"{attribute}: no group large enough to compare with the largest",
+            threshold=limit,
+        )
+    low = shown["ci_low"].fillna(shown["value"])
+    high = shown["ci_high"].fillna(shown["value"])
+    if at_least:
+        past, straddle = high < limit, (low < limit) & (high >= limit)
+        worst = shown.assign(_key=low).sort_values("_key").iloc[0]
+    else:
+        past, straddle = low > limit, (high > limit) & (low <= limit)
+        worst = shown.assign(_key=-high).sort_values("_key").iloc[0]
+    status = "fail" if past.any() else "warn" if straddle.any() else "pass"
+    pick = shown[past] if past.any() else shown[straddle] if straddle.any() else None
+    row = pick.iloc[0] if pick is not None else worst
+    sign = ">=" if at_least else "<="
+    verdict = {
+        "fail": "the whole interval is past the limit",
+        "warn": "the interval straddles the limit",
+        "pass": "every group's interval is within the limit",
+    }[status]
+    message = (
+        f"{attribute} = {row['group_value']}: {what} {row['value']:.3f} "
+        f"(95% interval {row['ci_low']:.3f} .. {row['ci_high']:.3f}), must be "
+        f"{sign} {limit:g}: {verdict}"
+    )
+    return _row(
+        name,
+        status,
+        message,
+        threshold=limit,
+        value=float(row["value"]),
+        ci=(float(row["ci_low"]), float(row["ci_high"])),
+    )
+
+
+def evaluate_gates(
+    *,
+    run_id: str,
+    policy: ReviewPolicy,
+    problem_type: str,
+    metrics: pd.DataFrame,
+    comparisons: pd.DataFrame,
+    group_metrics: pd.DataFrame,
+    test_predictions: pd.DataFrame,
+) -> pd.DataFrame:
+    """Judge every gate of the policy for one run.
+
+    Parameters
+    ----------
+    run_id
+        The run.
+    policy
+        The model's review policy (its ``gates``).
+    problem_type
+        binary_classification or regression.
+    metrics, comparisons, group_metrics, test_predictions
+        The run's rows of ``ml_store.metrics``, ``run_comparisons``,
+        ``group_metrics`` and ``test_predictions``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of ``ml_store.gate_results``, one per gate (per protected
+        attribute for the fairness gates).
+    """
+    rows: list[dict[str, object]] = []
+    for gate, limit in policy.gates.items():
+        if gate == "min_test_roc_auc":
+            value = _metric(metrics, "roc_auc")
+            rows.append(
+                _point_gate(gate, value, limit, at_least=True, what="test ROC AUC")
+            )
+        elif gate == "min_test_r2":
+            value = _metric(metrics, "r2")
+            rows.append(_point_gate(gate, value, limit, at_least=True, what="test R2"))
+        elif gate == "max_metric_drop_vs_shown":
+            rows.append(_drop_vs_shown(comparisons, limit, problem_type))
+        elif gate == "min_test_minority_rows":
+            actual = test_predictions["actual"].dropna()
+            value = (
+                float(min((actual == 1).sum(), (actual == 0).sum()))
+                if len(actual)
+                else None
+            )
+            rows.append(
+                _point_gate(
+                    gate,
+                    value,
+                    limit,
+                    at_least=True,
+                    what="rows of the rarer class in the test period",
+                )
+            )
+        elif gate in ("min_selection_rate_ratio", "max_equalized_odds_difference"):
+            split, metric, at_least, what = (
+                ("predict", "selection_rate_ratio", True, "selection-rate ratio")
+                if gate == "min_selection_rate_ratio"
+                else (
+                    "test",
+                    "equalized_odds_difference",
+                    False,
+                    "equalized-odds difference",
+                )
+            )
+            if not policy.protected:
+                rows.append(
+                    _row(
+                        gate,
+                        "not_applicable",
+                        "no protected attributes declared",
+                        threshold=limit,
+                    )
+                )
+            for attribute in policy.protected:
+                groups = group_metrics[
+                    (group_metrics["split"] == split)
+                    & (group_metrics["attribute"] == attribute)
+                    & (group_metrics["metric"] == metric)
+                ]
+                rows.append(
+                    _interval_gate(
+                        gate, attribute, groups, limit, at_least=at_least, what=what
+                    )
+                )
+        else:  # pragma: no cover - the policy refuses unknown gates
+            raise KeyError(gate)
+    frame = pd.DataFrame(
+        rows,
+        columns=[c for c in STORE_TABLES["gate_results"].column_names if c != "run_id"],
+    )
+    frame.insert(0, "run_id", run_id)
+    return conform(frame, STORE_TABLES["gate_results"])
+
+
+def failed_gates(gates: pd.DataFrame) -> pd.DataFrame:
+    """The gates a run failed."""
+    return gates[gates["status"] == "fail"]
