@@ -20,5 +20,7 @@ def model(dbt, session):
             "fct_ml_feature_profile": dbt.ref("fct_ml_feature_profile"),
             "fct_ml_expected_pay": dbt.ref("fct_ml_expected_pay"),
             "fct_ml_prediction_history": dbt.ref("fct_ml_prediction_history"),
+            "fct_ml_subgroup_performance": dbt.ref("fct_ml_subgroup_performance"),
+            "fct_ml_run_comparison": dbt.ref("fct_ml_run_comparison"),
         }
     )

@@ -270,8 +270,51 @@ def _cmd_decide(args: argparse.Namespace, project: ProjectPaths) -> int:
         status=args.status,
         reason=args.reason,
         decided_by=lifecycle.actor(args.by),
+        override_gates=getattr(args, "override_gates", False),
     )
     return _decided(project, decision, args)
+
+
+def _cmd_review(args: argparse.Namespace, project: ProjectPaths) -> int:
+    from people_ml.review import report
+
+    store = _store(project)
+    run = store.resolve(args.run_id)
+    state = lifecycle.read_ledger(store, _seed(project))
+    with lifecycle.connect_warehouse(project.warehouse) as con:
+        review = report.load_review(con, str(run.run_id))
+    print(
+        report.render_review(
+            run,
+            state.status(str(run.run_id)),
+            state.shown_runs().get(str(run.model_key)),
+            review,
+        )
+    )
+    return EXIT_OK
+
+
+def _cmd_rollback(args: argparse.Namespace, project: ProjectPaths) -> int:
+    done = lifecycle.rollback(
+        _store(project),
+        _seed(project),
+        model_key=args.model,
+        reason=args.reason,
+        decided_by=lifecycle.actor(args.by),
+        artifact_dir=project.artifact_dir,
+    )
+    code = _decided(project, done.decision, args)
+    print(
+        f"rollback of {args.model}: from the next build BI shows run "
+        f"{done.restored_run_id} again; run {done.decision.run_id} is ignored "
+        "(final)"
+    )
+    if done.was_frozen:
+        print(
+            f"run {done.decision.run_id} froze {args.model}: the model is no longer "
+            "frozen, so the next build trains anew"
+        )
+    return code
 
 
 def _cmd_unfreeze(args: argparse.Namespace, project: ProjectPaths) -> int:
@@ -351,6 +394,11 @@ def build_parser() -> argparse.ArgumentParser:
         const="persisted",
         help="deploy and persist: later builds score with this run's model",
     )
+    deploy.add_argument(
+        "--override-gates",
+        action="store_true",
+        help="deploy although the run failed a gate (the log records it)",
+    )
     _decision_options(deploy)
     deploy.set_defaults(handler=_cmd_decide, status="deployed")
 
@@ -360,6 +408,21 @@ def build_parser() -> argparse.ArgumentParser:
     ignore.add_argument("run_id", help="run id or a unique prefix of one")
     _decision_options(ignore)
     ignore.set_defaults(handler=_cmd_decide, status="ignored")
+
+    review = commands.add_parser(
+        "review",
+        help="the deployment review of a run: side by side, fairness, gates",
+    )
+    review.add_argument("run_id", help="run id or a unique prefix of one")
+    review.set_defaults(handler=_cmd_review)
+
+    rollback = commands.add_parser(
+        "rollback",
+        help="show the previously shown deployed run again (ignores the current)",
+    )
+    rollback.add_argument("model", help="the ML model's key, e.g. attrition")
+    _decision_options(rollback)
+    rollback.set_defaults(handler=_cmd_rollback)
 
     unfreeze = commands.add_parser(
         "unfreeze", help="unfreeze a model: the next build trains anew"

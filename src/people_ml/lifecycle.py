@@ -203,6 +203,25 @@ def _record(
     return decision
 
 
+def gate_results(store: RunStore, run_id: str) -> pd.DataFrame:
+    """The gate verdicts a run recorded (empty for runs before gates)."""
+    with connect_warehouse(store.warehouse) as con:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'ml_store' and table_name = 'gate_results'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return pd.DataFrame(columns=["gate", "status", "message"])
+        return con.execute(
+            "select gate, status, value, ci_low, ci_high, threshold, message "
+            "from ml_store.gate_results where run_id = ? order by gate",
+            [run_id],
+        ).df()
+
+
+OVERRIDE_PREFIX = "override gates"
+
+
 def decide(
     store: RunStore,
     seed: Path,
@@ -211,6 +230,7 @@ def decide(
     status: str,
     reason: str,
     decided_by: str,
+    override_gates: bool = False,
 ) -> Decision:
     """Record a decision on a run after checking it; returns what was written.
 
@@ -225,6 +245,18 @@ def decide(
     """
     text = _reason(reason)
     run = store.resolve(run_prefix)
+    if status in ("deployed", "persisted"):
+        failed = gate_results(store, str(run.run_id))
+        failed = failed[failed["status"] == "fail"]
+        if not failed.empty and not override_gates:
+            lines = "; ".join(f"{g.gate}: {g.message}" for g in failed.itertuples())
+            raise RuleError(
+                f"run {run.run_id} failed {len(failed)} gate(s) of its model's "
+                f"review policy: {lines}. See `people-ml review {run.run_id[:12]}`; "
+                "to deploy anyway, add --override-gates and say why in --reason"
+            )
+        if not failed.empty:
+            text = f"{OVERRIDE_PREFIX} ({', '.join(failed['gate'])}): {text}"
 
     def make(state: ledger.Ledger, moment: dt.datetime, line: int) -> Decision:
         return Decision(run.run_id, status, moment, decided_by, text, line)
@@ -233,6 +265,93 @@ def decide(
         status, "ignore"
     )
     return _record(seed, store, make, action)
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """A rollback recorded: the run ignored, the run shown again."""
+
+    decision: Decision
+    restored_run_id: str
+    was_frozen: bool
+
+
+def rollback(
+    store: RunStore,
+    seed: Path,
+    *,
+    model_key: str,
+    reason: str,
+    decided_by: str,
+    artifact_dir: Path,
+) -> Rollback:
+    """Roll a model back: BI shows the previously shown deployed run again.
+
+    The run BI shows now is ignored (the log records it as a rollback: the
+    reason starts with ``rollback to RUN``); ignoring is final, so it can
+    never come back. The run shown again is the deployed run that would be
+    shown without it. When the run rolled back from is the frozen one, the
+    model is no longer frozen: the next build trains anew (persist the next
+    good run to freeze again). Refused when there is nothing to roll back to,
+    or when the pickle of the run to show again fails verification (a run
+    whose model cannot be reproduced is not a known good model).
+
+    Raises
+    ------
+    RunLookupError
+        Unknown model, or no reason.
+    people_ml.ledger.RuleError
+        Nothing shown, nothing to roll back to, or the target's pickle fails.
+    """
+    from people_ml.ml._artifact import sha256_file
+
+    text = _reason(reason)
+    runs = store.model_runs(model_key)
+    target: list[tuple[str, bool]] = []
+
+    def make(state: ledger.Ledger, moment: dt.datetime, line: int) -> Decision:
+        shown = state.shown_runs().get(model_key)
+        if shown is None:
+            raise RuleError(f"model {model_key} shows no run: nothing to roll back")
+        without = ledger.validate(
+            [
+                *[d for d in state.decisions if d.line is not None],
+                Decision(shown, "ignored", moment, decided_by, "rollback", line),
+            ],
+            state.runs,
+        )
+        restored = without.shown_runs().get(model_key)
+        if restored is None:
+            raise RuleError(
+                f"model {model_key} has no earlier deployed run to roll back to "
+                f"from run {shown}"
+            )
+        record = runs[runs["run_id"] == restored].iloc[0]
+        pickle = artifact_dir / str(record["artifact_path"])
+        try:
+            digest = sha256_file(pickle)
+        except OSError:
+            digest = None
+        if digest != str(record["artifact_sha256"]):
+            raise RuleError(
+                f"cannot roll back to run {restored}: its pickle {pickle} is "
+                f"{'missing' if digest is None else 'altered'} (sha256 differs "
+                "from the run record), so it is not a model that can be "
+                "reproduced; restore the file, or deploy another run"
+            )
+        target.append((restored, state.status(shown) == "persisted"))
+        return Decision(
+            shown,
+            "ignored",
+            moment,
+            decided_by,
+            f"{ledger.ROLLBACK_PREFIX} to {restored}: {text}",
+            line,
+        )
+
+    decision = _record(seed, store, make, "rollback")
+    restored, was_frozen = target[0]
+    return Rollback(decision, restored, was_frozen)
 
 
 def unfreeze(

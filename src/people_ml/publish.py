@@ -70,6 +70,8 @@ PUBLISHED_MARTS = (
     "fct_ml_feature_profile",
     "fct_ml_expected_pay",
     "fct_ml_prediction_history",
+    "fct_ml_subgroup_performance",
+    "fct_ml_run_comparison",
 )
 
 

@@ -192,6 +192,14 @@ def run_report(report: dict[str, object]) -> str:
             f"  [{row.severity}] {row.code}: {row.message}"
             for row in warnings.itertuples()
         ]
+    run = report["run"]
+    assert isinstance(run, pd.Series)
+    sections += [
+        "",
+        f"Before deciding: `people-ml review {str(run['run_id'])[:12]}` compares "
+        "this run with the run BI shows, breaks it down by group and gives the "
+        "gate verdicts.",
+    ]
     return "\n".join(line for line in sections if line is not None)
 
 

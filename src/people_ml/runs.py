@@ -24,6 +24,8 @@ from people_ml import ledger
 from people_ml.ledger.contract import RUN_RECORD, STORE_SCHEMA, STORE_TABLES, conform
 from people_ml.ml import MLModelSpec, RunOutputs, score, train
 from people_ml.ml._outputs import ML_STORE_TABLES
+from people_ml.review.policy import ReviewPolicy, check_protected_features
+from people_ml.review.run import REVIEW_TABLES, ReviewOutputs, ShownRun, review_run
 
 #: Columns of the ml_decision_log model: the log's lines, parsed.
 DECISION_LOG_DTYPES = {
@@ -178,17 +180,26 @@ def execute_run(
     started = time.perf_counter()
     check_decisions_loaded(decisions)
     spec_config = dict(spec_config)
-    # A deployment option, not part of the model: scored runs of a frozen
-    # model are deployed by the system unless the spec turns it off.
+    # Deployment options, not part of the model: scored runs of a frozen
+    # model are deployed by the system unless the spec turns it off; the
+    # review policy (protected attributes, slices, gates); the risk bands.
     auto_deploy = bool(spec_config.pop("auto_deploy_scored_runs", True))
+    review_config = spec_config.pop("review", None)
+    bands = _risk_bands(spec_config.pop("risk_bands", None))
     spec = MLModelSpec.from_config(spec_config)
+    policy = ReviewPolicy.from_config(review_config, problem_type=spec.problem_type)
     state = ledger.validate(
         decisions_from_frame(decisions), ledger.run_facts(runs), source="the log"
     )
     frozen = state.frozen_run(spec.key)
     run_id = uuid.uuid4().hex
     store = artifact_dir()
+    notes: list[tuple[str, str, str]] = []
     if frozen is None:
+        allowed = check_protected_features(
+            policy, candidate_features(frame, spec), model_key=spec.key
+        )
+        notes += [("warning", "protected_feature_allowed", line) for line in allowed]
         outputs = train(frame, spec, artifact_dir=store, run_id=run_id)
     else:
         frozen_record = runs.loc[runs["run_id"].astype(str) == frozen].iloc[0]
@@ -202,6 +213,33 @@ def execute_run(
             artifact_path=store / str(frozen_record["artifact_path"]),
         )
     write_outputs(session, outputs)
+    review_started = time.perf_counter()
+    review = review_run(
+        run_id=run_id,
+        spec=spec,
+        policy=policy,
+        frame=frame,
+        outputs=outputs,
+        session=session,
+        shown=_shown_run(runs, state.shown_runs().get(spec.key)),
+        artifact_dir=store,
+        high_band_percentile=bands[0],
+        medium_band_percentile=bands[1],
+    )
+    auto_deployed = frozen is not None and auto_deploy
+    if auto_deployed and review.gates_failed:
+        auto_deployed = False
+        notes.append(
+            (
+                "warning",
+                "auto_deploy_held",
+                f"scored with the frozen run {frozen}, but gate(s) "
+                f"{', '.join(review.gates_failed)} failed: the run stays pending "
+                "for a person to review (`people-ml review RUN`)",
+            )
+        )
+    notes += review.notes
+    write_review(session, run_id, review, notes)
     previous = pd.to_numeric(runs.get("run_number"), errors="coerce")
     if previous is None or previous.dropna().empty:
         run_number = 1
@@ -209,30 +247,100 @@ def execute_run(
         run_number = int(previous.max()) + 1
     record = outputs.run.copy()
     record.insert(1, "run_number", run_number)
-    record["is_auto_deployed"] = frozen is not None and auto_deploy
+    record["is_auto_deployed"] = auto_deployed
     record["dbt_model"] = model_name
     record["invocation_id"] = invocation_id()
     record["spec"] = json.dumps(
-        {**spec_config, "auto_deploy_scored_runs": auto_deploy},
+        {
+            **spec_config,
+            "auto_deploy_scored_runs": auto_deploy,
+            "review": policy.to_dict(),
+        },
         sort_keys=True,
         default=str,
     )
+    record["review_seconds"] = time.perf_counter() - review_started
     record["total_seconds"] = time.perf_counter() - started
     record["created_at"] = pd.Timestamp(dt.datetime.now(dt.UTC)).tz_localize(None)
     return conform(record, RUN_RECORD)
 
 
+def _risk_bands(config: Any) -> tuple[float, float]:
+    """The (high, medium) percentile cut-offs of the risk bands.
+
+    From the Python model's ``risk_bands`` config, which renders the dbt vars
+    ``risk_band_high_percentile`` and ``risk_band_medium_percentile`` (their
+    one home); the defaults are theirs.
+    """
+    config = dict(config or {})
+    return (
+        float(config.get("high_percentile", 0.90)),
+        float(config.get("medium_percentile", 0.70)),
+    )
+
+
+def candidate_features(frame: pd.DataFrame, spec: MLModelSpec) -> list[str]:
+    """The columns AutoML may use as features under the spec."""
+    if spec.features is not None:
+        return list(spec.features)
+    never = {spec.entity_id, spec.sample_date, spec.target}
+    never |= set(spec.exclude) | set(spec.keep_columns)
+    return [c for c in frame.columns if c not in never]
+
+
+def _shown_run(runs: pd.DataFrame, run_id: str | None) -> ShownRun | None:
+    if run_id is None:
+        return None
+    match = runs[runs["run_id"].astype(str) == run_id]
+    if match.empty:
+        return None
+    row = match.iloc[0]
+    return ShownRun(
+        run_id=run_id,
+        artifact_path=str(row["artifact_path"]),
+        artifact_sha256=str(row["artifact_sha256"]),
+    )
+
+
+def _insert(session: Any, table: str, frame: pd.DataFrame) -> None:
+    frame = conform(frame, STORE_TABLES[table])
+    if frame.empty:
+        return
+    view = f"_people_ml_{table}"
+    session.register(view, frame)
+    try:
+        session.execute(
+            f"insert into {STORE_SCHEMA}.{table} by name select * from {view}"
+        )
+    finally:
+        session.unregister(view)
+
+
+def write_review(
+    session: Any,
+    run_id: str,
+    review: ReviewOutputs,
+    notes: list[tuple[str, str, str]],
+) -> None:
+    """Append the review's rows and the run's further warnings to ml_store."""
+    for table in REVIEW_TABLES:
+        _insert(session, table, getattr(review, table))
+    if notes:
+        _insert(
+            session,
+            "warnings",
+            pd.DataFrame(
+                {
+                    "run_id": [run_id] * len(notes),
+                    "severity": [n[0] for n in notes],
+                    "code": [n[1] for n in notes],
+                    "message": [n[2] for n in notes],
+                }
+            ),
+        )
+
+
 def write_outputs(session: Any, outputs: RunOutputs) -> None:
     """Append a run's outputs to the ``ml_store`` tables, typed by the contract."""
     for table in ML_STORE_TABLES:
-        frame = conform(getattr(outputs, table), STORE_TABLES[table])
-        if frame.empty:
-            continue
-        view = f"_people_ml_{table}"
-        session.register(view, frame)
-        try:
-            session.execute(
-                f"insert into {STORE_SCHEMA}.{table} by name select * from {view}"
-            )
-        finally:
-            session.unregister(view)
+        _insert(session, table, getattr(outputs, table))

@@ -124,6 +124,7 @@ final as (
         snapshots.base_salary,
         snapshots.compa_ratio,
         snapshots.age_years,
+        {{ age_band('snapshots.age_years') }} as age_band,
         snapshots.tenure_months,
         snapshots.months_since_promotion,
         snapshots.manager_changes_last_6_months,

@@ -55,6 +55,7 @@ final as (
         job_level,
         fte,
         age_years,
+        {{ age_band('age_years') }} as age_band,
         tenure_months,
         months_since_promotion,
         last_rating,

@@ -1,6 +1,6 @@
 -- One row per run of every ML model: its status and the latest decision's
 -- who, when and why, how it was made, its headline test-period metrics, and
--- whether BI shows it.
+-- whether BI shows it, and the verdict of its deployment gates.
 with
 
 runs as (
@@ -24,6 +24,25 @@ shown as (
 metrics as (
 
     select * from {{ ref('stg_ml_store__metrics') }}
+
+),
+
+gates as (
+
+    select * from {{ ref('stg_ml_store__gate_results') }}
+
+),
+
+gate_summary as (
+
+    select
+        run_id,
+        count(*) as gate_count,
+        count(case when status = 'fail' then 1 end) as failed_gate_count,
+        count(case when status = 'warn' then 1 end) as warned_gate_count
+
+    from gates
+    group by 1
 
 ),
 
@@ -74,6 +93,15 @@ final as (
         headline_metrics.test_mae,
         headline_metrics.test_rmse,
         headline_metrics.test_r2,
+        coalesce(gate_summary.gate_count, 0) as gate_count,
+        coalesce(gate_summary.failed_gate_count, 0) as failed_gate_count,
+        coalesce(gate_summary.warned_gate_count, 0) as warned_gate_count,
+        case
+            when gate_summary.failed_gate_count > 0 then 'fail'
+            when gate_summary.warned_gate_count > 0 then 'warn'
+            when gate_summary.gate_count > 0 then 'pass'
+            else 'none'
+        end as gate_status,
         runs.fit_seconds,
         runs.explain_seconds,
         statuses.is_deployed,
@@ -93,6 +121,8 @@ final as (
         on runs.run_id = shown.run_id
     left join headline_metrics
         on runs.run_id = headline_metrics.run_id
+    left join gate_summary
+        on runs.run_id = gate_summary.run_id
 
 )
 

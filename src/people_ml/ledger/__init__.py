@@ -35,6 +35,7 @@ from .log import (
 )
 from .records import load_run_records
 from .rules import (
+    ROLLBACK_PREFIX,
     RULES,
     TRANSITIONS,
     Ledger,
@@ -50,6 +51,7 @@ from .rules import (
 __all__ = [
     "COLUMNS",
     "HEADER_LINE",
+    "ROLLBACK_PREFIX",
     "RULES",
     "RUN_RECORD",
     "STATUSES",

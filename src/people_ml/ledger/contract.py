@@ -315,6 +315,7 @@ RUN_RECORD = Table(
         Column("dbt_model", "string", "The dbt Python model that ran it."),
         Column("invocation_id", "string", "The dbt invocation."),
         Column("spec", "string", "The ML model spec used (JSON)."),
+        Column("review_seconds", "double", "Seconds reviewing (groups, gates)."),
         Column("total_seconds", "double", "Seconds for the whole run."),
         Column("created_at", "timestamp", "When the run was recorded (UTC).", False),
     ),
@@ -328,6 +329,7 @@ RUN_GLUE_COLUMNS = (
     "dbt_model",
     "invocation_id",
     "spec",
+    "review_seconds",
     "total_seconds",
     "created_at",
 )

@@ -70,6 +70,7 @@ from scipy.stats import spearmanr
 
 from people_ml.ledger.contract import STORE_TABLES, conform
 from people_ml.ml import evaluate
+from people_ml.ml._features import _FALSE, _TRUE
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -504,7 +505,8 @@ def importance_from_shap(shap_values: pd.DataFrame) -> pd.DataFrame:
         ``mean_abs_shap`` (mean of |SHAP| over rows) and ``direction_corr``
         (Pearson correlation of the SHAP value with the feature value over the
         rows where both are present). A feature is numeric when every present
-        value parses as a number (``'True'`` / ``'False'`` count as 1 / 0);
+        value parses as a number (boolean text - yes/no, true/false, y/n, t/f,
+        as the models read it - counts as 1 / 0);
         otherwise (categories, dates rendered as text) ``direction_corr`` is
         NaN, as it is when fewer than two rows or a constant leave it
         undefined.
@@ -537,12 +539,10 @@ def importance_from_shap(shap_values: pd.DataFrame) -> pd.DataFrame:
     parsed = pd.to_numeric(
         text.to_numpy(dtype=object, na_value=None), errors="coerce"
     ).astype(float)
-    parsed = np.where(
-        lowered.eq("true").fillna(False).to_numpy(dtype=bool), 1.0, parsed
-    )
-    parsed = np.where(
-        lowered.eq("false").fillna(False).to_numpy(dtype=bool), 0.0, parsed
-    )
+    # Boolean text counts as 1 / 0, read as the model reads it (yes/no, ...).
+    for words, number in ((_TRUE, 1.0), (_FALSE, 0.0)):
+        hit = lowered.isin(list(words)).fillna(False).to_numpy(dtype=bool)
+        parsed = np.where(hit, number, parsed)
     present = text.notna().to_numpy(dtype=bool)
     rows = pd.DataFrame(
         {
@@ -674,7 +674,7 @@ def compare_drivers(
     """
     cand = _ranked(candidate, "candidate", min_importance_share, min_direction_corr)
     comp = _ranked(compared, "compared", min_importance_share, min_direction_corr)
-    both = cand.join(comp, how="outer", lsuffix="_c", rsuffix="_s", sort=False)
+    both = cand.add_suffix("_c").join(comp.add_suffix("_s"), how="outer")
     in_c = both["rank_c"].notna()
     in_s = both["rank_s"].notna()
     flipped = (
@@ -730,15 +730,18 @@ def summarize_drivers(drivers: pd.DataFrame, *, top_k: int = 5) -> pd.DataFrame:
     pandas.DataFrame
         ``n_features`` (each run), ``n_<change>`` for every change,
         ``importance_rank_correlation`` and ``top_<top_k>_overlap`` (see the
-        module docstring), conformed to the contract.
+        module docstring), conformed to the contract; no rows when
+        ``drivers`` has none.
 
     Raises
     ------
     ValueError
-        ``drivers`` is empty of run ids, or holds several pairs of runs.
+        ``top_k`` below 1, or ``drivers`` holds several pairs of runs.
     """
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
+    if drivers.empty:  # neither run has SHAP values: nothing to sum up
+        return _comparisons("", "", "drivers", [])
     pairs = drivers[["run_id", "compared_run_id"]].drop_duplicates()
     if len(pairs) != 1:
         raise ValueError(

@@ -7,7 +7,9 @@ because HR groups are small: a gate **fails** when some group's whole interval
 is past the limit, **warns** when an interval straddles it, and **passes**
 when every interval is within it. A fairness gate is judged per protected
 attribute (one result each, named ``<gate>:<attribute>``) on the groups that
-are not suppressed, against the largest group.
+are not suppressed, against the largest group; the equalized-odds gate only on
+groups holding at least the minimum group size of leavers and of stayers (a
+true positive rate over three leavers swings by a third with each one).
 
 ``people-ml deploy`` refuses a run with a failed gate unless
 ``--override-gates``; a scored run of a frozen model is deployed by the system
@@ -170,6 +172,30 @@ def _interval_gate(
     )
 
 
+def _with_enough_outcomes(
+    groups: pd.DataFrame, group_metrics: pd.DataFrame, attribute: str, minimum: int
+) -> pd.DataFrame:
+    """Groups whose true and false positive rates rest on enough people.
+
+    A true positive rate over three leavers swings by a third with each one;
+    a group is judged only when it holds at least ``minimum`` leavers and
+    ``minimum`` stayers in the test period (the same minimum as a group's
+    size).
+    """
+    rates = group_metrics[
+        (group_metrics["split"] == "test")
+        & (group_metrics["attribute"] == attribute)
+        & (group_metrics["metric"] == "observed_rate")
+        & group_metrics["group_value"].notna()
+    ].set_index("group_value")
+    positives = (rates["n_rows"] * rates["value"]).round()
+    negatives = rates["n_rows"] - positives
+    enough = set(
+        positives.index[(positives >= minimum) & (negatives >= minimum)].astype(str)
+    )
+    return groups[groups["group_value"].astype(str).isin(enough)]
+
+
 def evaluate_gates(
     *,
     run_id: str,
@@ -254,6 +280,10 @@ def evaluate_gates(
                     & (group_metrics["attribute"] == attribute)
                     & (group_metrics["metric"] == metric)
                 ]
+                if metric == "equalized_odds_difference":
+                    groups = _with_enough_outcomes(
+                        groups, group_metrics, attribute, policy.min_group_size
+                    )
                 rows.append(
                     _interval_gate(
                         gate, attribute, groups, limit, at_least=at_least, what=what

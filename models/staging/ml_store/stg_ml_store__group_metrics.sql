@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ source('ml_store', 'group_metrics') }}
+
+),
+
+renamed as (
+
+    select
+        run_id,
+        split,
+        attribute,
+        attribute_kind,
+        group_value,
+        metric,
+        value,
+        ci_low,
+        ci_high,
+        n_rows,
+        is_suppressed,
+        is_reference_group
+
+    from source
+
+)
+
+select * from renamed
