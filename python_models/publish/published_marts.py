@@ -22,5 +22,6 @@ def model(dbt, session):
             "fct_ml_prediction_history": dbt.ref("fct_ml_prediction_history"),
             "fct_ml_subgroup_performance": dbt.ref("fct_ml_subgroup_performance"),
             "fct_ml_run_comparison": dbt.ref("fct_ml_run_comparison"),
+            "fct_ml_run_gates": dbt.ref("fct_ml_run_gates"),
         }
     )

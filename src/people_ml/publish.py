@@ -72,6 +72,7 @@ PUBLISHED_MARTS = (
     "fct_ml_prediction_history",
     "fct_ml_subgroup_performance",
     "fct_ml_run_comparison",
+    "fct_ml_run_gates",
 )
 
 
