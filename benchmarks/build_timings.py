@@ -3,7 +3,8 @@
 For each size: copy the project to a temporary folder, generate the synthetic
 HRIS extract, run `dbt build` (AutoML trains both ML models), freeze both runs,
 advance one month and build again (scoring only). Prints wall time and peak
-memory of each build, and the fit / predict / SHAP seconds each run recorded.
+memory of each build, and the fit / predict / SHAP / review seconds each run
+recorded (the review: group metrics, the comparison with the shown run, gates).
 
     python benchmarks/build_timings.py                  # default size
     python benchmarks/build_timings.py --employees 100000
@@ -59,7 +60,8 @@ def _runs(root: Path, run_number: int) -> list[tuple]:
         return [
             con.execute(
                 f"select '{model}', run_id, mode, n_train_rows, n_predict_rows, "
-                f"fit_seconds, predict_seconds, explain_seconds, total_seconds "
+                f"fit_seconds, predict_seconds, explain_seconds, review_seconds, "
+                f"total_seconds "
                 f"from ml.{model} where run_number = {run_number}"
             ).fetchone()
             for model in MODELS
@@ -113,14 +115,14 @@ def main() -> None:
         print(f"{step:<22}{seconds:>10.1f}{mib:>12.0f}")
     print(
         f"\n{'run':<24}{'mode':<9}{'train rows':>11}{'predicted':>10}"
-        f"{'fit s':>8}{'predict s':>10}{'SHAP s':>8}{'total s':>9}"
+        f"{'fit s':>8}{'predict s':>10}{'SHAP s':>8}{'review s':>9}{'total s':>9}"
     )
-    for model, _, mode, n_train, n_predict, fit, predict, shap, total in (
+    for model, _, mode, n_train, n_predict, fit, predict, shap, review, total in (
         trained + scored
     ):
         print(
             f"{model:<24}{mode:<9}{n_train:>11,}{n_predict:>10,}{fit:>8.1f}"
-            f"{predict:>10.2f}{shap:>8.1f}{total:>9.1f}"
+            f"{predict:>10.2f}{shap:>8.1f}{review:>9.1f}{total:>9.1f}"
         )
     if args.keep:
         print(f"\nkept {root}")

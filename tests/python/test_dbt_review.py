@@ -103,3 +103,35 @@ def test_a_protected_attribute_as_a_feature_fails_the_build(
     assert "protected attribute(s) ['gender'] would be features" in broken.output
     assert project.query("select count(*) from ml.ml_attrition_runs") == [(before,)]
     shutil.rmtree(project.root)
+
+
+def test_a_scored_run_failing_a_gate_is_not_auto_deployed(
+    built_project: Project, tmp_path: Path
+) -> None:
+    project = clone_project(built_project, tmp_path / "people_ml")
+    spec = project.root / "python_models" / "ml" / "_ml__models.yml"
+    text = spec.read_text()
+    edited = text.replace("min_test_roc_auc: 0.65", "min_test_roc_auc: 0.99")
+    assert edited != text
+    spec.write_text(edited)
+    [(run_1,)] = project.query("select run_id from ml.ml_attrition_runs")
+    _ok(project, "deploy", run_1, "--persist", "--override-gates", "--reason", "f", *BY)
+    _ok(project, "advance", "--months", "1")
+    scored = project.dbt("build", "--exclude", "ml_expected_pay_runs")
+    assert scored.ok, scored.output[-4000:]
+    [(run_2, mode, auto)] = project.query(
+        "select run_id, mode, is_auto_deployed from ml.ml_attrition_runs "
+        "where run_number = 2"
+    )
+    assert (mode, auto) == ("scored", False)
+    [(status, gate_status)] = project.query(
+        f"select status, gate_status from marts.dim_ml_runs where run_id = '{run_2}'"
+    )
+    assert (status, gate_status) == ("pending", "fail")
+    [(message,)] = project.query(
+        "select message from ml_store.warnings "
+        f"where run_id = '{run_2}' and code = 'auto_deploy_held'"
+    )
+    assert "min_test_roc_auc" in message and "stays pending" in message
+    assert _shown(project) == {run_1}
+    shutil.rmtree(project.root)

@@ -203,3 +203,22 @@ def test_a_protected_attribute_as_a_feature_is_refused_unless_allowed():
     )
     [note] = check_protected_features(allowed, ["gender"], model_key="attrition")
     assert "legal advice: pay equity study" in note
+
+
+def test_the_four_fifths_rule_reads_both_ways():
+    # Female flagged 1.5 times as often as the largest group: 1/1.5 = 0.667.
+    groups = _groups(
+        "selection_rate_ratio",
+        "predict",
+        ("Male", None, None, None, 200, False, True),
+        ("Female", 1.5, 1.3, 1.7, 150, False, False),
+    )
+    gate = _gates(_policy(min_selection_rate_ratio=0.8), groups).loc[
+        "min_selection_rate_ratio:gender"
+    ]
+    assert gate["status"] == "fail"
+    assert math.isclose(gate["value"], 1 / 1.5)
+    assert math.isclose(gate["ci_low"], 1 / 1.7) and math.isclose(
+        gate["ci_high"], 1 / 1.3
+    )
+    assert "1.50 times as often" in gate["message"]

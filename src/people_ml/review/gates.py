@@ -125,6 +125,7 @@ def _interval_gate(
     *,
     at_least: bool,
     what: str,
+    symmetric: bool = False,
 ) -> dict[str, object]:
     name = f"{gate}:{attribute}"
     shown = groups[
@@ -140,25 +141,34 @@ def _interval_gate(
             f"{attribute}: no group large enough to compare with the largest",
             threshold=limit,
         )
+    if symmetric:
+        shown = _symmetric(shown)
     low = shown["ci_low"].fillna(shown["value"])
     high = shown["ci_high"].fillna(shown["value"])
     if at_least:
         past, straddle = high < limit, (low < limit) & (high >= limit)
-        worst = shown.assign(_key=low).sort_values("_key").iloc[0]
+        key = shown["value"].astype(float)
     else:
         past, straddle = low > limit, (high > limit) & (low <= limit)
-        worst = shown.assign(_key=-high).sort_values("_key").iloc[0]
+        key = -shown["value"].astype(float)
     status = "fail" if past.any() else "warn" if straddle.any() else "pass"
-    pick = shown[past] if past.any() else shown[straddle] if straddle.any() else None
-    row = pick.iloc[0] if pick is not None else worst
+    # Name the worst group among those that decide the verdict.
+    deciding = past if past.any() else straddle if straddle.any() else key.notna()
+    row = shown[deciding].assign(_key=key[deciding]).sort_values("_key").iloc[0]
     sign = ">=" if at_least else "<="
     verdict = {
         "fail": "the whole interval is past the limit",
         "warn": "the interval straddles the limit",
         "pass": "every group's interval is within the limit",
     }[status]
+    raw = ""
+    if symmetric and row["raw_value"] > 1:
+        raw = (
+            f" (flagged {row['raw_value']:.2f} times as often as the largest "
+            "group; read both ways)"
+        )
     message = (
-        f"{attribute} = {row['group_value']}: {what} {row['value']:.3f} "
+        f"{attribute} = {row['group_value']}: {what} {row['value']:.3f}{raw} "
         f"(95% interval {row['ci_low']:.3f} .. {row['ci_high']:.3f}), must be "
         f"{sign} {limit:g}: {verdict}"
     )
@@ -170,6 +180,26 @@ def _interval_gate(
         value=float(row["value"]),
         ci=(float(row["ci_low"]), float(row["ci_high"])),
     )
+
+
+def _symmetric(groups: pd.DataFrame) -> pd.DataFrame:
+    """Selection-rate ratios read both ways: a group flagged 1.5 times as often
+    as the largest is as far from parity as one flagged 0.67 times as often.
+
+    Each ratio r becomes min(r, 1/r), and its interval likewise (an interval
+    across 1 becomes [min(low, 1/high), 1]).
+    """
+    out = groups.copy()
+    value = out["value"].astype(float)
+    low = out["ci_low"].astype(float).fillna(value)
+    high = out["ci_high"].astype(float).fillna(value)
+    inverse_low = 1 / high.where(high > 0)
+    inverse_high = 1 / low.where(low > 0)
+    out["raw_value"] = value
+    out["value"] = value.where(value <= 1, 1 / value)
+    out["ci_low"] = low.where(high <= 1, low.combine(inverse_low, min))
+    out["ci_high"] = high.where(high <= 1, inverse_high.where(low >= 1, 1.0))
+    return out
 
 
 def _with_enough_outcomes(
@@ -286,7 +316,13 @@ def evaluate_gates(
                     )
                 rows.append(
                     _interval_gate(
-                        gate, attribute, groups, limit, at_least=at_least, what=what
+                        gate,
+                        attribute,
+                        groups,
+                        limit,
+                        at_least=at_least,
+                        what=what,
+                        symmetric=gate == "min_selection_rate_ratio",
                     )
                 )
         else:  # pragma: no cover - the policy refuses unknown gates

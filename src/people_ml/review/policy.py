@@ -43,8 +43,9 @@ GATES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "min_selection_rate_ratio": (
         "for each protected attribute, every group's share flagged on the "
-        "predict set is at least this share of the largest group's (the "
-        "four-fifths rule: 0.8)",
+        "predict set is at least this share of the largest group's, and the "
+        "largest group's at least this share of every group's (the "
+        "four-fifths rule, read both ways: 0.8)",
         ("binary_classification",),
     ),
     "max_equalized_odds_difference": (

@@ -8,6 +8,7 @@ with the command to deploy.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -30,27 +31,37 @@ _TABLES = {
     "where run_id = ? and severity = 'warning'",
 }
 
+# Per problem type: (metric, column label, format, shown with its interval).
+# Rates are percentages; ratios, differences and AUC plain numbers.
 _GROUP_METRICS = {
     "binary_classification": (
-        ("selection_rate", "flagged"),
-        ("high_band_rate", "high band"),
-        ("true_positive_rate", "TPR"),
-        ("false_positive_rate", "FPR"),
-        ("precision", "precision"),
-        ("roc_auc", "ROC AUC"),
-        ("mean_predicted", "mean risk"),
-        ("observed_rate", "left"),
-        ("selection_rate_ratio", "flagged ratio"),
-        ("equalized_odds_difference", "eq. odds diff"),
+        ("selection_rate", "flagged", "pct", True),
+        ("high_band_rate", "high band", "pct", False),
+        ("observed_rate", "left", "pct", False),
+        ("true_positive_rate", "TPR", "pct", False),
+        ("false_positive_rate", "FPR", "pct", False),
+        ("precision", "precision", "pct", False),
+        ("roc_auc", "AUC", "num", False),
+        ("selection_rate_ratio", "flagged ratio", "num", True),
+        ("equalized_odds_difference", "eq. odds diff", "num", True),
     ),
     "regression": (
-        ("mean_residual", "mean residual"),
-        ("mean_predicted", "mean predicted"),
-        ("mean_actual", "mean actual"),
-        ("mae", "MAE"),
+        ("mean_residual", "mean residual", "money", True),
+        ("mean_predicted", "mean predicted", "money", False),
+        ("mean_actual", "mean actual", "money", False),
+        ("mae", "MAE", "money", False),
     ),
 }
-
+# A rate over fewer people than the minimum group size is not shown: the
+# people it is over (leavers for TPR and AUC, stayers for FPR, the flagged
+# for precision), as a share of the group.
+_CONDITIONAL = {
+    "true_positive_rate": "leavers",
+    "roc_auc": "leavers",
+    "equalized_odds_difference": "leavers",
+    "false_positive_rate": "stayers",
+    "precision": "flagged",
+}
 
 _SPLITS = {
     "test": "Test period (outcomes known)",
@@ -213,7 +224,48 @@ def _side_by_side(review: dict[str, pd.DataFrame], problem_type: str) -> list[st
     return lines
 
 
-def _groups(review: dict[str, pd.DataFrame], problem_type: str, kind: str) -> list[str]:
+def _fmt(value: Any, kind: str) -> str:
+    if value is None or value is pd.NA or pd.isna(value):
+        return "-"
+    if kind == "pct":
+        return f"{float(value):.1%}"
+    if kind == "money":
+        return f"{float(value):,.0f}"
+    return f"{float(value):.2f}"
+
+
+def _cell(g: pd.DataFrame, metric: str, kind: str, with_ci: bool) -> str:
+    if metric not in g.index or pd.isna(g.loc[metric, "value"]):
+        return "-"
+    row = g.loc[metric]
+    text = _fmt(row["value"], kind)
+    if with_ci and pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]):
+        low, high = _fmt(row["ci_low"], kind), _fmt(row["ci_high"], kind)
+        text += f" [{low.rstrip('%')}-{high}]"
+    return text
+
+
+def _counts(g: pd.DataFrame, n: float) -> dict[str, float]:
+    def share(metric: str) -> float:
+        if metric in g.index and pd.notna(g.loc[metric, "value"]):
+            return float(g.loc[metric, "value"])
+        return math.nan
+
+    def count(metric: str) -> float:
+        value = n * share(metric)
+        return float(round(value)) if math.isfinite(value) else math.nan
+
+    leavers = count("observed_rate")
+    return {
+        "leavers": leavers,
+        "stayers": n - leavers,
+        "flagged": count("selection_rate"),
+    }
+
+
+def _groups(
+    review: dict[str, pd.DataFrame], problem_type: str, kind: str, min_size: int
+) -> list[str]:
     groups = review["groups"]
     groups = groups[groups["attribute_kind"] == kind]
     if groups.empty:
@@ -224,34 +276,37 @@ def _groups(review: dict[str, pd.DataFrame], problem_type: str, kind: str) -> li
         part = groups[(groups["split"] == split) & groups["group_value"].notna()]
         if part.empty:
             continue
-        used = [(m, label) for m, label in metrics if m in set(part["metric"])]
+        used = [m for m in metrics if m[0] in set(part["metric"])]
         lines.append(f"  {_SPLITS[split]}:")
         for attribute in dict.fromkeys(part["attribute"]):
             rows = part[part["attribute"] == attribute]
             table_rows = []
             for group in dict.fromkeys(rows["group_value"]):
                 g = rows[rows["group_value"] == group].set_index("metric")
-                suppressed = bool(g["is_suppressed"].fillna(False).any())
                 reference = bool(g["is_reference_group"].fillna(False).any())
                 label = f"{group}{' (largest)' if reference else ''}"
-                if suppressed:
-                    table_rows.append((label, "suppressed", *("" for _ in used)))
+                if bool(g["is_suppressed"].fillna(False).any()):
+                    table_rows.append(
+                        (label, f"fewer than {min_size}", *("" for _ in used))
+                    )
                     continue
                 n = g["n_rows"].dropna()
-                table_rows.append(
-                    (
-                        label,
-                        _num(n.iloc[0], 0) if len(n) else "-",
-                        *(
-                            _interval(g.loc[m]) if m in g.index else "-"
-                            for m, _ in used
-                        ),
-                    )
-                )
+                size = float(n.iloc[0]) if len(n) else math.nan
+                counts = _counts(g, size)
+                cells = []
+                for metric, _, fmt, with_ci in used:
+                    over = _CONDITIONAL.get(metric)
+                    if (
+                        split == "test"
+                        and over is not None
+                        and not counts[over] >= min_size
+                    ):
+                        cells.append(f"<{min_size} {over}")
+                    else:
+                        cells.append(_cell(g, metric, fmt, with_ci))
+                table_rows.append((label, _num(size, 0), *cells))
             lines.append(f"  {attribute}")
-            lines += _table(
-                ("group", "people", *(label for _, label in used)), table_rows
-            )
+            lines += _table(("group", "people", *(m[1] for m in used)), table_rows)
     return lines
 
 
@@ -263,6 +318,11 @@ def render_review(
 ) -> str:
     """The review as text."""
     problem_type = str(run["problem_type"])
+    try:
+        policy = json.loads(str(run.get("spec") or "{}")).get("review", {})
+        min_size = int(policy.get("min_group_size", 10))
+    except (ValueError, TypeError, AttributeError):
+        min_size = 10
     lines = [
         f"REVIEW of run {run['run_id']} ({run['model_key']} #{run['run_number']}, "
         f"{run['mode']}, {status})",
@@ -275,12 +335,13 @@ def render_review(
         "1. PERFORMANCE, SIDE BY SIDE",
         *_side_by_side(review, problem_type),
         "",
-        "2. PROTECTED ATTRIBUTES (value [95% bootstrap interval]; groups under the "
-        "minimum size are suppressed)",
-        *_groups(review, problem_type, "protected"),
+        "2. PROTECTED ATTRIBUTES: value [95% bootstrap interval]; a group of "
+        f"fewer than {min_size} people is not shown, nor a rate over fewer than "
+        f"{min_size} leavers, stayers or flagged people",
+        *_groups(review, problem_type, "protected", min_size),
         "",
         "3. ORG SLICES",
-        *_groups(review, problem_type, "slice"),
+        *_groups(review, problem_type, "slice", min_size),
     ]
     warnings = review["warnings"]
     if not warnings.empty:
