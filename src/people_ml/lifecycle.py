@@ -245,21 +245,26 @@ def decide(
     """
     text = _reason(reason)
     run = store.resolve(run_prefix)
-    if status in ("deployed", "persisted"):
-        failed = gate_results(store, str(run.run_id))
-        failed = failed[failed["status"] == "fail"]
-        if not failed.empty and not override_gates:
+    failed = gate_results(store, str(run.run_id))
+    failed = failed[failed["status"] == "fail"]
+
+    def make(state: ledger.Ledger, moment: dt.datetime, line: int) -> Decision:
+        reason_text = text
+        # The gates matter only for a decision the rules allow: a run that is
+        # not pending is refused by the rules, whatever its gates say.
+        gated = status in ("deployed", "persisted") and (
+            state.status(str(run.run_id)) == "pending"
+        )
+        if gated and not failed.empty and not override_gates:
             lines = "; ".join(f"{g.gate}: {g.message}" for g in failed.itertuples())
             raise RuleError(
                 f"run {run.run_id} failed {len(failed)} gate(s) of its model's "
                 f"review policy: {lines}. See `people-ml review {run.run_id[:12]}`; "
                 "to deploy anyway, add --override-gates and say why in --reason"
             )
-        if not failed.empty:
-            text = f"{OVERRIDE_PREFIX} ({', '.join(failed['gate'])}): {text}"
-
-    def make(state: ledger.Ledger, moment: dt.datetime, line: int) -> Decision:
-        return Decision(run.run_id, status, moment, decided_by, text, line)
+        if gated and not failed.empty:
+            reason_text = f"{OVERRIDE_PREFIX} ({', '.join(failed['gate'])}): {text}"
+        return Decision(run.run_id, status, moment, decided_by, reason_text, line)
 
     action = {"deployed": "deploy", "persisted": "deploy and persist"}.get(
         status, "ignore"

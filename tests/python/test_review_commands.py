@@ -155,3 +155,14 @@ def test_an_ignore_of_a_deployed_run_is_not_a_rollback(
     assert decide("ignore", "aaaa1111", "--reason", "rollback please") == EXIT_REFUSED
     assert "already deployed" in capsys.readouterr().err
     assert _log(project).read_bytes() == before
+
+
+def test_the_rules_come_before_the_gates(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_log(project, "aaaa1111,deployed,2026-02-01 10:00:00,ana,override gates")
+    assert decide("deploy", "aaaa1111", "--persist", "--reason", "freeze") == (
+        EXIT_REFUSED
+    )
+    error = capsys.readouterr().err
+    assert "already deployed" in error and "gate" not in error

@@ -336,8 +336,13 @@ def render_review(
         *_side_by_side(review, problem_type),
         "",
         "2. PROTECTED ATTRIBUTES: value [95% bootstrap interval]; a group of "
-        f"fewer than {min_size} people is not shown, nor a rate over fewer than "
-        f"{min_size} leavers, stayers or flagged people",
+        f"fewer than {min_size} people is not shown"
+        + (
+            f", nor a rate over fewer than {min_size} leavers, stayers or flagged "
+            "people"
+            if problem_type == "binary_classification"
+            else " (residual: actual minus expected; positive = paid above it)"
+        ),
         *_groups(review, problem_type, "protected", min_size),
         "",
         "3. ORG SLICES",
