@@ -218,6 +218,10 @@ def test_before_any_deployment_every_page_says_what_to_do(
     if page == "runs.py":
         assert _metrics(app)["Pending"] == "2"
         assert _metrics(app)["Deployed"] == "0"
+    elif page == "review.py":  # the pending runs are what it is for
+        assert _metrics(app)["Status"] == "Pending"
+        assert "Nothing is deployed yet for this model" in app.info[0].value
+        assert app.code[0].value.startswith("people-ml deploy ")
     else:
         assert not app.metric
         assert "people-ml deploy" in app.info[0].value
@@ -318,3 +322,193 @@ def test_a_build_while_the_storyboard_reads_blocks_neither(
         "select count(*) from marts.dim_ml_runs where status = 'pending'"
     )
     assert pending == 2
+
+
+# --- The Review page -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pending_project(deployed_project: Project, tmp_path_factory) -> Project:
+    """The deployed project built once more: a pending attrition run beside the
+    shown one (``fct_ml_run_comparison`` then holds their side-by-side)."""
+    project = clone_project(deployed_project, tmp_path_factory.mktemp("pending") / "p")
+    result = project.dbt(
+        "build", "--select", "ml_attrition_runs+", "--exclude", "ml_expected_pay_runs"
+    )
+    assert result.ok, result.output[-5000:]
+    return project
+
+
+def _tables(app) -> list:
+    return [table.value for table in app.table]
+
+
+def _review_expectations(project: Project, run_id: str) -> dict[str, object]:
+    ((failed, warned, status),) = project.query(
+        "select failed_gate_count, warned_gate_count, status from marts.dim_ml_runs "
+        f"where run_id = '{run_id}'"
+    )
+    gate_counts = dict(
+        project.query(
+            "select gate_status, count(*) from marts.fct_ml_run_gates "
+            f"where run_id = '{run_id}' group by 1"
+        )
+    )
+    assert (failed, warned) == (gate_counts.get("fail", 0), gate_counts.get("warn", 0))
+    ((group, share, low, high),) = project.query(
+        "select group_value, metric_value, ci_low, ci_high "
+        "from marts.fct_ml_subgroup_performance "
+        f"where run_id = '{run_id}' and attribute = 'gender' and split = 'test' "
+        "and metric = 'selection_rate' and is_reference_group"
+    )
+    ((suppressed,),) = project.query(
+        "select count(distinct (attribute, split, group_value)) "
+        "from marts.fct_ml_subgroup_performance "
+        f"where run_id = '{run_id}' and is_suppressed"
+    )
+    return {
+        "failed": failed,
+        "warned": warned,
+        "passed": gate_counts.get("pass", 0),
+        "status": status,
+        "largest": f"{group} (largest)",
+        "largest_share": f"{share:.1%} ({low * 100:.1f}–{high:.1%})",
+        "suppressed": suppressed,
+    }
+
+
+def _assert_review_matches(app, expected: dict[str, object]) -> None:
+    shown = _metrics(app)
+    assert shown["Status"] == str(expected["status"]).capitalize()
+    assert shown["Gates failed"] == f"{expected['failed']:,}"
+    assert shown["Gates warned"] == f"{expected['warned']:,}"
+    assert shown["Gates passed"] == f"{expected['passed']:,}"
+    tables = _tables(app)
+    # The first fairness table: gender in the test period, largest group marked.
+    gender = next(t for t in tables if str(expected["largest"]) in t.index)
+    assert gender.loc[expected["largest"], "Share flagged"] == expected["largest_share"]
+    # A suppressed group is named, never given a figure.
+    suppressed_rows = [
+        row
+        for table in tables
+        if "People" in table.columns
+        for _, row in table.iterrows()
+        if row["People"] == "fewer than 10 people"
+    ]
+    assert expected["suppressed"] > 0  # the small extract has tiny groups
+    assert len(suppressed_rows) == expected["suppressed"]
+    for row in suppressed_rows:
+        assert (row.drop("People") == "").all(), row
+    assert not any((table == "nan").any(axis=None) for table in tables)
+
+
+def test_review_page_of_a_deployed_run_says_it_cannot_be_deployed(
+    deployed_project, storyboard_on
+):
+    # The fixture deployed every run: nothing is pending.
+    storyboard_on(deployed_project)
+    ((run_id, roc_auc),) = deployed_project.query(
+        "select run_id, test_roc_auc from marts.dim_ml_runs "
+        "where model_key = 'attrition' and is_shown"
+    )
+    app = _run_page("review.py")
+    assert app.selectbox(key="review_run").value == run_id
+    _assert_review_matches(app, _review_expectations(deployed_project, run_id))
+    infos = " ".join(info.value for info in app.info)
+    assert "only pending runs can be deployed" in infos
+    # BI showed nothing when run 1 was made: its own test results instead.
+    assert "Nothing was deployed for this model when this run was made" in infos
+    assert _metrics(app)["Test ROC AUC"] == f"{roc_auc:.3f}"
+    assert not app.code  # no deploy command for a deployed run
+    # No raw 32-character id in the page's headlines and captions.
+    texts = [m.value for m in app.markdown] + [c.value for c in app.caption]
+    assert not any(run_id in text for text in texts)
+    assert any(run_id[:12] in text for text in texts)
+
+
+def test_review_page_compares_a_pending_run_with_the_shown_run(
+    pending_project, storyboard_on
+):
+    project = pending_project
+    storyboard_on(project)
+    ((run_id,),) = project.query(
+        "select run_id from marts.dim_ml_runs "
+        "where model_key = 'attrition' and status = 'pending'"
+    )
+    comparison = {
+        (split, metric): (candidate, compared)
+        for split, metric, candidate, compared in project.query(
+            "select split, metric, candidate_value, compared_value "
+            f"from marts.fct_ml_run_comparison where run_id = '{run_id}'"
+        )
+    }
+    ((shown_run,),) = project.query(
+        "select shown_run_id from marts.dim_ml_models where model_key = 'attrition'"
+    )
+    app = _run_page("review.py")
+    assert app.selectbox(key="review_run").value == run_id  # the pending run
+    expected = _review_expectations(project, run_id)
+    _assert_review_matches(app, expected)
+    assert expected["status"] == "pending"
+
+    # The side-by-side: both runs on the same test rows.
+    rows, _ = comparison[("test", "n_rows")]
+    mine, theirs = comparison[("test", "roc_auc")]
+    headline = next(m.value for m in app.markdown if "On the same" in m.value)
+    assert f"On the same {rows:,.0f} people's outcomes" in headline
+    assert f"ROC AUC {mine:.2f} vs {theirs:.2f}" in headline
+    side_by_side = next(t for t in _tables(app) if "Run BI shows" in t.columns)
+    auc = side_by_side.loc[next(i for i in side_by_side.index if "ROC AUC" in i)]
+    assert (auc["This run"], auc["Run BI shows"]) == (f"{mine:.3f}", f"{theirs:.3f}")
+    caught = side_by_side.loc["Share of leavers caught in the high band"]
+    assert caught["This run"] == f"{comparison[('test', 'recall_high_band')][0]:.1%}"
+    moved, _ = comparison[("predict", "moved_band")]
+    people, _ = comparison[("predict", "n_rows")]
+    sentence = next(m.value for m in app.markdown if "people predicted" in m.value)
+    assert f"Of the {people:,.0f} people predicted" in sentence
+    if moved:
+        assert f"{moved:,.0f} would change risk band" in sentence
+    # the band-move heatmap and one share-flagged chart per protected attribute
+    assert len(app.get("vega_lite_chart")) == 1 + 3
+    shown = _metrics(app)
+    assert (
+        shown["New among the drivers"]
+        == f"{comparison[('drivers', 'n_gained')][0]:,.0f}"
+    )
+    assert shown["Effect flipped"] == f"{comparison[('drivers', 'n_flipped')][0]:,.0f}"
+    captions = " ".join(c.value for c in app.caption)
+    assert f"BI shows run `{shown_run[:12]}`" in captions
+
+    # The gates, each with its verdict, then the command that deploys.
+    gates = project.query(
+        f"select gate_status from marts.fct_ml_run_gates where run_id = '{run_id}'"
+    )
+    badges = [m.value for m in app.markdown if "-badge[" in m.value]
+    assert len(badges) == len(gates)
+    override = " --override-gates" if expected["failed"] else ""
+    assert (
+        app.code[0].value == f'people-ml deploy {run_id[:12]}{override} --reason "..."'
+    )
+
+
+def test_review_page_shows_a_regression_run_with_its_own_test_results(
+    pending_project, storyboard_on
+):
+    storyboard_on(pending_project)
+    ((run_id, mae, r2),) = pending_project.query(
+        "select run_id, test_mae, test_r2 from marts.dim_ml_runs "
+        "where model_key = 'expected_pay'"
+    )
+    app = _run_page("review.py")
+    app.sidebar.selectbox(key="review_model").select("expected_pay").run()
+    assert not app.exception, [item.value for item in app.exception]
+    assert app.selectbox(key="review_run").value == run_id
+    shown = _metrics(app)
+    assert shown["Test MAE"] == f"{mae:,.0f}"
+    assert shown["Test R²"] == f"{r2:.3f}"
+    assert "only pending runs can be deployed" in " ".join(i.value for i in app.info)
+    tables = _tables(app)
+    assert any("Actual minus expected (mean)" in t.columns for t in tables)
+    for table in tables:
+        suppressed = table[table["People"] == "fewer than 10 people"]
+        assert (suppressed.drop(columns="People") == "").all(axis=None)

@@ -48,6 +48,16 @@ def _expected_texts(project: Project) -> dict[str, list[str]]:
     ((employees, actual),) = project.query(
         "select count(*), avg(actual_base_salary) from marts.fct_ml_expected_pay"
     )
+    # Review: nothing is pending in the fixture, so the shown attrition run.
+    ((run_id, failed, group, flagged),) = project.query(
+        "select runs.run_id, runs.failed_gate_count, groups.group_value, "
+        "groups.metric_value from marts.dim_ml_runs as runs "
+        "inner join marts.fct_ml_subgroup_performance as groups "
+        "on runs.run_id = groups.run_id and groups.attribute = 'gender' "
+        "and groups.split = 'test' and groups.metric = 'selection_rate' "
+        "and groups.is_reference_group "
+        "where runs.model_key = 'attrition' and runs.is_shown"
+    )
     return {
         "overview.py": [f"{headcount:,}", f"{leavers:,.1f}", f"{high:,}"],
         "drivers.py": [top_feature],
@@ -59,6 +69,14 @@ def _expected_texts(project: Project) -> dict[str, list[str]]:
         ],
         "runs.py": ["Which run each model shows", f"Runs\n\n{runs}"],
         "expected_pay.py": [f"{employees:,}", f"{actual:,.0f}"],
+        "review.py": [
+            f"Run {run_id[:12]} of attrition",
+            f"Gates failed\n\n{failed}",
+            f"{group} (largest)",
+            f"{flagged:.1%} (",
+            "fewer than 10 people",
+            "only pending runs can be deployed",
+        ],
     }
 
 

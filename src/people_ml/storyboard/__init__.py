@@ -21,6 +21,7 @@ PAGES = {
     "people.py": "People",
     "runs.py": "Model runs",
     "expected_pay.py": "Expected pay",
+    "review.py": "Review",
 }
 # What each page shows once its data has loaded: a headline label and the
 # fewest charts (the browser check waits for both).
@@ -30,6 +31,7 @@ PAGE_HEADLINES = {
     "people.py": ("Predicted risk", 1),
     "runs.py": ("Runs", 1),
     "expected_pay.py": ("Employees", 2),
+    "review.py": ("Gates failed", 1),
 }
 
 __all__ = ["APP_PATH", "PAGES", "PAGE_HEADLINES", "STORYBOARD_TABLES", "VIEWS_DIR"]

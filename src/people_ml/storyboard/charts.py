@@ -252,3 +252,69 @@ def pay_gap_bar(frame: pd.DataFrame, column: str) -> alt.Chart:
             ],
         )
     )
+
+
+SPLIT_SCALE = alt.Scale(
+    domain=["Test period", "Predict set"], range=["#7f8c8d", "#2e86c1"]
+)
+
+
+def group_interval_chart(
+    points: pd.DataFrame, title: str, value_title: str, *, share: bool = True
+) -> alt.LayerChart:
+    """A figure per group and split, with its 95% interval as an error bar."""
+    axis_format = ".0%" if share else "+,.0f"
+    tooltip_format = ".1%" if share else "+,.0f"
+    base = alt.Chart(points, title=title, height=alt.Step(20)).encode(
+        y=alt.Y("group:N", title=None, sort=None),
+        yOffset=alt.YOffset("split:N", sort=list(SPLIT_SCALE.domain)),
+        color=alt.Color(
+            "split:N",
+            scale=SPLIT_SCALE,
+            title=None,
+            legend=alt.Legend(orient="top", direction="horizontal"),
+        ),
+        tooltip=[
+            alt.Tooltip("group:N", title="Group"),
+            alt.Tooltip("split:N", title="Where"),
+            alt.Tooltip("people:Q", title="People", format=","),
+            alt.Tooltip("value:Q", title=value_title, format=tooltip_format),
+            alt.Tooltip("ci_low:Q", title="95% interval from", format=tooltip_format),
+            alt.Tooltip("ci_high:Q", title="95% interval to", format=tooltip_format),
+        ],
+    )
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ci_low:Q", title=value_title, axis=alt.Axis(format=axis_format)),
+        x2="ci_high:Q",
+    )
+    dots = base.mark_point(filled=True, size=60).encode(x="value:Q")
+    return alt.layer(bars, dots)
+
+
+def band_move_heatmap(moves: pd.DataFrame) -> alt.LayerChart:
+    """People per band shown now and band this run would give them."""
+    order = ["low", "medium", "high"]
+    base = alt.Chart(moves).encode(
+        x=alt.X("to_band:N", sort=order, title="This run", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("from_band:N", sort=order, title="BI shows now"),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "people:Q",
+            scale=alt.Scale(type="symlog", range=["#f4f8fb", "#7fb3d5"]),
+            legend=None,
+        ),
+        tooltip=[
+            alt.Tooltip("from_band:N", title="BI shows now"),
+            alt.Tooltip("to_band:N", title="This run"),
+            alt.Tooltip("people:Q", title="People", format=","),
+        ],
+    )
+    labels = base.mark_text(fontSize=14).encode(
+        text=alt.Text("people:Q", format=","),
+        color=alt.condition("datum.people > 0", alt.value("#111"), alt.value("#999")),
+    )
+    return alt.layer(cells, labels).properties(
+        title="People per risk band: BI now and with this run",
+        height=alt.Step(44),
+    )

@@ -340,3 +340,483 @@ def format_share(value: float | None) -> str:
 def format_money(value: float | None) -> str:
     """Annual pay: 81234.5 -> '81,235'."""
     return "n/a" if value is None or np.isnan(value) else f"{value:,.0f}"
+
+
+# --- Review: whether to deploy a pending run ---------------------------------
+
+# The smallest group whose figures are shown: the review policy's
+# ``min_group_size`` (10 in every spec). The marts do not carry it; below it a
+# group's figures are NULL in ``fct_ml_subgroup_performance`` and the page
+# names the group without a number.
+MIN_GROUP_SIZE = 10
+SUPPRESSED = f"fewer than {MIN_GROUP_SIZE} people"
+BANDS = ("low", "medium", "high")
+VERDICTS = {
+    "pass": "Pass",
+    "warn": "Warn",
+    "fail": "Fail",
+    "not_applicable": "Not applicable",
+}
+SPLITS = {
+    "test": "Test period (outcomes known)",
+    "predict": "Predict set (what BI will show)",
+}
+SPLIT_SHORT = {"test": "Test period", "predict": "Predict set"}
+# Test-period figures of the side-by-side: (label, format), in table order.
+COMPARED_METRICS = {
+    CLASSIFICATION: {
+        "roc_auc": ("ROC AUC (ranks leavers above stayers; 0.5 is chance)", "score"),
+        "recall_high_band": ("Share of leavers caught in the high band", "share"),
+        "precision_high_band": ("Share of the high band who left", "share"),
+        "n_high_band": ("People in the high band", "count"),
+        "recall_at_threshold": ("Share of leavers flagged", "share"),
+        "precision_at_threshold": ("Share of those flagged who left", "share"),
+        "threshold": ("Risk at which a person is flagged", "share"),
+        "pr_auc": ("PR AUC (precision over recall; higher is better)", "score"),
+        "brier": ("Brier score (error of the risk itself; lower is better)", "score"),
+    },
+    REGRESSION: {
+        "mae": ("Mean absolute error", "money"),
+        "rmse": ("Root mean squared error", "money"),
+        "r2": ("R² (share of the variation explained)", "score"),
+        "mean_bias": ("Mean bias (predicted minus actual)", "money"),
+    },
+}
+# Figures per group of the fairness tables: (metric, label, with interval).
+GROUP_COLUMNS = {
+    (CLASSIFICATION, "test"): (
+        ("selection_rate", "Share flagged", True),
+        ("high_band_rate", "Share in the high-risk band", False),
+        ("observed_rate", "Share who left", False),
+        ("selection_rate_ratio", "Flagged ratio vs largest group", True),
+    ),
+    (CLASSIFICATION, "predict"): (
+        ("selection_rate", "Share flagged", True),
+        ("high_band_rate", "Share in the high-risk band", False),
+        ("selection_rate_ratio", "Flagged ratio vs largest group", True),
+    ),
+    (REGRESSION, "test"): (
+        ("mean_residual", "Actual minus expected (mean)", True),
+        ("mean_actual", "Mean actual", False),
+        ("mean_predicted", "Mean expected", False),
+        ("mae", "Mean absolute error", False),
+    ),
+    (REGRESSION, "predict"): (("mean_predicted", "Mean expected", True),),
+}
+_FORMATS = {
+    "selection_rate": "share",
+    "high_band_rate": "share",
+    "observed_rate": "share",
+    "true_positive_rate": "share",
+    "false_positive_rate": "share",
+    "precision": "share",
+    "selection_rate_ratio": "ratio",
+    "equalized_odds_difference": "ratio",
+    "mean_residual": "signed_money",
+    "mean_actual": "money",
+    "mean_predicted": "money",
+    "mae": "money",
+}
+_GATE_LABELS = {
+    "min_test_roc_auc": "Ranks leavers well enough (test ROC AUC)",
+    "min_test_r2": "Explains pay well enough (test R²)",
+    "max_metric_drop_vs_shown": "No worse than the run BI shows",
+    "min_selection_rate_ratio": "Four-fifths rule, {attribute}",
+    "max_equalized_odds_difference": "Equal error rates, {attribute}",
+    "min_test_minority_rows": "Enough leavers in the test period to judge",
+}
+
+
+@dataclass(frozen=True)
+class ReviewRun:
+    """A run under review, and what BI shows for its model now."""
+
+    run_id: str
+    model_key: str
+    run_number: int
+    problem_type: str
+    status: str
+    is_shown: bool
+    predict_date: pd.Timestamp | None
+    test_date: pd.Timestamp | None
+    created_at: pd.Timestamp | None
+    n_predict_rows: int
+    shown_run_id: str | None
+    shown_run_number: int | None
+    gate_count: int
+    failed_gate_count: int
+    warned_gate_count: int
+    gate_status: str
+
+    @property
+    def is_pending(self) -> bool:
+        """Only a pending run can be deployed."""
+        return self.status == "pending"
+
+
+def review_models(marts: Marts) -> list[str]:
+    """ML models with runs, those with a pending run first (then by name)."""
+    runs = marts.table("dim_ml_runs")
+    pending = set(runs.loc[runs["status"] == "pending", "model_key"])
+    return sorted(set(runs["model_key"]), key=lambda key: (key not in pending, key))
+
+
+def review_run_ids(marts: Marts, model_key: str) -> list[str]:
+    """A model's runs to review: pending first, each part newest first."""
+    runs = marts.runs()
+    runs = runs[runs["model_key"] == model_key]
+    order = runs.assign(_not_pending=runs["status"] != "pending").sort_values(
+        ["_not_pending", "created_at", "run_id"], ascending=[True, False, True]
+    )
+    return [str(run_id) for run_id in order["run_id"]]
+
+
+def review_run(marts: Marts, run_id: str) -> ReviewRun:
+    """The run and its model's shown run, from ``dim_ml_runs`` / ``dim_ml_models``."""
+    run = run_record(marts, run_id)
+    if run is None:
+        raise KeyError(f"no run {run_id!r} in dim_ml_runs")
+    model = marts.models[marts.models["model_key"] == run["model_key"]]
+    problem_type = str(model["problem_type"].iloc[0]) if len(model) else ""
+    shown = marts.shown_run_id(str(run["model_key"]))
+    shown_record = run_record(marts, shown) if shown else None
+    return ReviewRun(
+        run_id=str(run["run_id"]),
+        model_key=str(run["model_key"]),
+        run_number=int(run["run_number"]),
+        problem_type=problem_type,
+        status=str(run["status"]),
+        is_shown=bool(run["is_shown"]),
+        predict_date=_timestamp(run["predict_date"]),
+        test_date=_timestamp(run["test_date"]),
+        created_at=_timestamp(run["created_at"]),
+        n_predict_rows=_int(run["n_predict_rows"]),
+        shown_run_id=shown,
+        shown_run_number=None
+        if shown_record is None
+        else int(shown_record["run_number"]),
+        gate_count=_int(run["gate_count"]),
+        failed_gate_count=_int(run["failed_gate_count"]),
+        warned_gate_count=_int(run["warned_gate_count"]),
+        gate_status=str(run["gate_status"]),
+    )
+
+
+def run_comparison(marts: Marts, run_id: str) -> pd.DataFrame:
+    """A run's rows of ``fct_ml_run_comparison`` (empty: nothing was shown)."""
+    frame = marts.table("fct_ml_run_comparison")
+    return frame[frame["run_id"] == run_id].reset_index(drop=True)
+
+
+def _values(comparison: pd.DataFrame, split: str, column: str) -> dict[str, float]:
+    part = comparison[comparison["split"] == split]
+    return {
+        str(metric): float(value)
+        for metric, value in zip(part["metric"], part[column], strict=True)
+        if value is not None and not pd.isna(value)
+    }
+
+
+def comparison_headline(comparison: pd.DataFrame, problem_type: str) -> str:
+    """The side-by-side in one plain sentence."""
+    candidate = _values(comparison, "test", "candidate_value")
+    shown = _values(comparison, "test", "compared_value")
+    people = format_count(candidate.get("n_rows", 0))
+    if problem_type == CLASSIFICATION:
+        metric, higher_is_better = "roc_auc", True
+        what, label = f"On the same {people} people's outcomes", "ROC AUC"
+        verbs = ("ranks leavers better", "ranks leavers worse", "ranks leavers as well")
+        digits = 2
+    else:
+        metric, higher_is_better = "mae", False
+        what, label = f"On the same {people} people's pay", "mean absolute error"
+        verbs = (
+            "comes closer to actual pay",
+            "is further from actual pay",
+            "comes as close to actual pay",
+        )
+        digits = 0
+    if metric not in candidate or metric not in shown:
+        return f"{what}, the test period has no {label} for both runs."
+    mine, theirs = candidate[metric], shown[metric]
+    if round(mine, digits) == round(theirs, digits):
+        verb = verbs[2]
+    elif (mine > theirs) == higher_is_better:
+        verb = verbs[0]
+    else:
+        verb = verbs[1]
+    return (
+        f"{what}, this run {verb}: {label} {mine:,.{digits}f} vs {theirs:,.{digits}f} "
+        "for the run BI shows now."
+    )
+
+
+def comparison_table(comparison: pd.DataFrame, problem_type: str) -> pd.DataFrame:
+    """Test-period figures of both runs side by side, labelled for people."""
+    candidate = _values(comparison, "test", "candidate_value")
+    shown = _values(comparison, "test", "compared_value")
+    rows = []
+    for metric, (label, kind) in COMPARED_METRICS.get(problem_type, {}).items():
+        if metric not in candidate and metric not in shown:
+            continue
+        mine, theirs = candidate.get(metric), shown.get(metric)
+        rows.append(
+            {
+                "Measure": label,
+                "This run": _format(mine, kind),
+                "Run BI shows": _format(theirs, kind),
+                "Change": _format_change(mine, theirs, kind),
+            }
+        )
+    return pd.DataFrame(rows, columns=["Measure", "This run", "Run BI shows", "Change"])
+
+
+def band_moves(comparison: pd.DataFrame) -> pd.DataFrame:
+    """People per band BI shows now (rows) and band this run gives (columns)."""
+    moves = _values(comparison, "predict", "candidate_value")
+    return pd.DataFrame(
+        [
+            {
+                "from_band": before,
+                "to_band": after,
+                "people": int(moves.get(f"band_{before}_to_{after}", 0)),
+            }
+            for before in BANDS
+            for after in BANDS
+        ]
+    )
+
+
+def band_moves_sentence(comparison: pd.DataFrame) -> str:
+    """How many people would change risk band, in words."""
+    moves = _values(comparison, "predict", "candidate_value")
+    people = format_count(moves.get("n_rows", 0))
+    moved = int(moves.get("moved_band", 0))
+    if not moved:
+        return f"Of the {people} people predicted, nobody would change risk band."
+    low_to_high = int(moves.get("band_low_to_high", 0))
+    high_to_low = int(moves.get("band_high_to_low", 0))
+    jumps = (
+        f"{format_count(low_to_high)} from low straight to high risk and "
+        f"{format_count(high_to_low)} from high to low."
+        if low_to_high or high_to_low
+        else "nobody jumps from low straight to high risk, or back."
+    )
+    return (
+        f"Of the {people} people predicted, {format_count(moved)} would change risk "
+        f"band: {format_count(moves.get('moved_band_up', 0))} up, "
+        f"{format_count(moves.get('moved_band_down', 0))} down; {jumps}"
+    )
+
+
+def driver_changes(comparison: pd.DataFrame) -> dict[str, int]:
+    """Drivers gained, lost, flipped, moved and unchanged against the shown run."""
+    drivers = _values(comparison, "drivers", "candidate_value")
+    return {
+        name: int(drivers.get(f"n_{name}", 0))
+        for name in ("gained", "lost", "flipped", "moved", "same")
+    } | {"top_5_overlap": int(drivers.get("top_5_overlap", 0))}
+
+
+def subgroups(marts: Marts, run_id: str) -> pd.DataFrame:
+    """A run's rows of ``fct_ml_subgroup_performance``."""
+    frame = marts.table("fct_ml_subgroup_performance")
+    return frame[frame["run_id"] == run_id].reset_index(drop=True)
+
+
+def review_attributes(groups: pd.DataFrame, kind: str) -> list[str]:
+    """The attributes of one kind (protected or slice), in the mart's order."""
+    part = groups[groups["attribute_kind"] == kind]
+    return list(dict.fromkeys(str(name) for name in part["attribute"]))
+
+
+def attribute_label(attribute: str) -> str:
+    """``ethnicity_group`` -> 'Ethnicity group', ``division_name`` -> 'Division'."""
+    return attribute.removesuffix("_name").replace("_", " ").capitalize()
+
+
+def fairness_table(
+    groups: pd.DataFrame, attribute: str, split: str, problem_type: str
+) -> pd.DataFrame:
+    """One attribute's groups in one split, figures formatted for people.
+
+    A group under the minimum size shows only ``fewer than 10 people``: no
+    count, no figure (the mart holds none). The largest group, the reference
+    of the ratios, is marked.
+    """
+    columns = GROUP_COLUMNS.get((problem_type, split), ())
+    part = groups[
+        (groups["attribute"] == attribute)
+        & (groups["split"] == split)
+        & groups["group_value"].notna()
+    ]
+    rows = []
+    for group in sorted(dict.fromkeys(part["group_value"]), key=group_order):
+        g = part[part["group_value"] == group].set_index("metric")
+        reference = bool(g["is_reference_group"].fillna(False).any())
+        row = {"Group": f"{group} (largest)" if reference else str(group)}
+        if bool(g["is_suppressed"].fillna(False).any()):
+            row["People"] = SUPPRESSED
+            row |= {label: "" for _, label, _ in columns}
+            rows.append(row)
+            continue
+        sizes = g["group_size"].dropna()
+        row["People"] = format_count(float(sizes.iloc[0])) if len(sizes) else "n/a"
+        for metric, label, with_interval in columns:
+            if metric == "selection_rate_ratio" and reference:
+                row[label] = "1 (the reference)"
+            elif metric not in g.index:
+                row[label] = "n/a"
+            else:
+                row[label] = _format_with_interval(g.loc[metric], metric, with_interval)
+        rows.append(row)
+    return pd.DataFrame(
+        rows, columns=["Group", "People", *(label for _, label, _ in columns)]
+    )
+
+
+def group_order(value: object) -> tuple[int, float, str]:
+    """Groups in reading order: 'under 30' before '30-39', levels by number."""
+    text = str(value)
+    if text.lower().startswith("under"):
+        return (0, 0.0, text)
+    digits = text[: len(text) - len(text.lstrip("0123456789"))]
+    if digits:
+        return (1, float(digits), text)
+    return (2, 0.0, text)
+
+
+def fairness_points(
+    groups: pd.DataFrame, attribute: str, problem_type: str
+) -> pd.DataFrame:
+    """The charted figure (share flagged, or pay gap) per shown group and split."""
+    metric = "selection_rate" if problem_type == CLASSIFICATION else "mean_residual"
+    part = groups[
+        (groups["attribute"] == attribute)
+        & (groups["metric"] == metric)
+        & groups["group_value"].notna()
+        & ~groups["is_suppressed"].fillna(False).astype(bool)
+        & groups["metric_value"].notna()
+    ]
+    part = part.iloc[
+        sorted(range(len(part)), key=lambda i: group_order(part["group_value"].iloc[i]))
+    ]
+    return pd.DataFrame(
+        {
+            "group": part["group_value"].astype(str),
+            "split": part["split"].map(SPLIT_SHORT).fillna(part["split"]),
+            "value": part["metric_value"].astype(float),
+            "ci_low": part["ci_low"].astype(float),
+            "ci_high": part["ci_high"].astype(float),
+            "people": part["group_size"].astype(float),
+        }
+    ).reset_index(drop=True)
+
+
+def largest_group_share_flagged(
+    groups: pd.DataFrame, attribute: str, split: str
+) -> tuple[str, float] | None:
+    """The largest group of an attribute and its share flagged."""
+    part = groups[
+        (groups["attribute"] == attribute)
+        & (groups["split"] == split)
+        & (groups["metric"] == "selection_rate")
+        & groups["is_reference_group"].fillna(False).astype(bool)
+        & groups["metric_value"].notna()
+    ]
+    if part.empty:
+        return None
+    return str(part["group_value"].iloc[0]), float(part["metric_value"].iloc[0])
+
+
+def run_gates(marts: Marts, run_id: str) -> pd.DataFrame:
+    """A run's gates, failed first, each with a label and a verdict word."""
+    frame = marts.table("fct_ml_run_gates")
+    frame = frame[frame["run_id"] == run_id]
+    order = {"fail": 0, "warn": 1, "pass": 2, "not_applicable": 3}
+    frame = frame.assign(
+        label=frame["gate"].map(gate_label),
+        message=[
+            gate_message(gate, message)
+            for gate, message in zip(frame["gate"], frame["gate_message"], strict=True)
+        ],
+        verdict=frame["gate_status"].map(VERDICTS).fillna(frame["gate_status"]),
+        _order=frame["gate_status"].map(order).fillna(4),
+    )
+    frame = frame.sort_values(["_order", "gate"]).drop(columns="_order")
+    return frame.reset_index(drop=True)
+
+
+def gate_label(gate: str) -> str:
+    """``min_selection_rate_ratio:gender`` -> 'Four-fifths rule, gender'."""
+    name, _, attribute = str(gate).partition(":")
+    template = _GATE_LABELS.get(name, name.replace("_", " ").capitalize())
+    return template.format(attribute=attribute_label(attribute).lower() or "all")
+
+
+def gate_message(gate: str, message: object) -> str:
+    """The gate's message, its attribute named as people say it."""
+    text = "" if message is None or pd.isna(message) else str(message)
+    _, _, attribute = str(gate).partition(":")
+    if attribute:
+        text = text.replace(f"{attribute} = ", f"{attribute_label(attribute)} ")
+    return text
+
+
+def deploy_command(run: ReviewRun, short_id: str) -> str | None:
+    """The command that deploys the run; None when it is not pending."""
+    if not run.is_pending:
+        return None
+    override = " --override-gates" if run.failed_gate_count else ""
+    return f'people-ml deploy {short_id}{override} --reason "..."'
+
+
+def _format(value: float | None, kind: str) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "count":
+        return format_count(value)
+    if kind == "money":
+        return f"{value:,.0f}"
+    if kind == "signed_money":
+        return f"{value:+,.0f}"
+    if kind == "ratio":
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def _format_change(mine: float | None, theirs: float | None, kind: str) -> str:
+    if mine is None or theirs is None:
+        return "n/a"
+    change = mine - theirs
+    if kind == "share":
+        text, unit = f"{change * 100:+.1f}", " pts"
+    elif kind in ("count", "money"):
+        text, unit = f"{change:+,.0f}", ""
+    else:
+        text, unit = f"{change:+.3f}", ""
+    if float(text.replace(",", "")) == 0:  # no '-0.000' for a rounded zero
+        text = text[1:]
+    return text + unit
+
+
+def _format_with_interval(row: pd.Series, metric: str, with_interval: bool) -> str:
+    kind = _FORMATS.get(metric, "score")
+    value = row["metric_value"]
+    text = _format(None if pd.isna(value) else float(value), kind)
+    if not with_interval or pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]):
+        return text
+    low, high = float(row["ci_low"]), float(row["ci_high"])
+    if kind == "share":
+        return f"{text} ({low * 100:.1f}–{high:.1%})"
+    return f"{text} ({_format(low, kind)}–{_format(high, kind)})"
+
+
+def _timestamp(value: object) -> pd.Timestamp | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value)
+
+
+def _int(value: object) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)
