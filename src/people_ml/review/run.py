@@ -89,41 +89,47 @@ class ShownRun:
     artifact_sha256: str
 
 
-def _frame_rows(
-    frame: pd.DataFrame, spec: MLModelSpec, keys: pd.DataFrame
-) -> pd.DataFrame:
-    """The feature model's rows for ``keys`` (entity_id, sample_date), in order."""
-
-    def index(entities: pd.Series, dates: pd.Series) -> pd.MultiIndex:
-        return pd.MultiIndex.from_arrays(
-            [
-                entities.astype(str).to_numpy(),
-                pd.to_datetime(dates).astype("datetime64[ns]").to_numpy(),
-            ]
-        )
-
-    positions = pd.Series(
-        np.arange(len(frame)),
-        index=index(frame[spec.entity_id], frame[spec.sample_date]),
+def _key(entities: pd.Series, dates: pd.Series) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays(
+        [
+            entities.astype(str).to_numpy(),
+            pd.to_datetime(dates).astype("datetime64[ns]").to_numpy(),
+        ]
     )
-    positions = positions[~positions.index.duplicated()]
-    wanted = positions.reindex(index(keys["entity_id"], keys["sample_date"]))
-    if wanted.isna().any():
-        raise MLError(
-            f"{int(wanted.isna().sum())} scored rows are not in the feature model"
+
+
+class _FrameIndex:
+    """Where each (entity, sample date) is in the feature model, built once."""
+
+    def __init__(self, frame: pd.DataFrame, spec: MLModelSpec) -> None:
+        self.frame = frame
+        positions = pd.Series(
+            np.arange(len(frame)),
+            index=_key(frame[spec.entity_id], frame[spec.sample_date]),
         )
-    return frame.iloc[wanted.to_numpy(dtype=int)].reset_index(drop=True)
+        self.positions = positions[~positions.index.duplicated()]
 
+    def rows(self, keys: pd.DataFrame) -> pd.DataFrame:
+        """The feature model's rows for ``keys`` (entity_id, sample_date), in order."""
+        wanted = self.positions.reindex(_key(keys["entity_id"], keys["sample_date"]))
+        if wanted.isna().any():
+            raise MLError(
+                f"{int(wanted.isna().sum())} scored rows are not in the feature model"
+            )
+        return self.frame.iloc[wanted.to_numpy(dtype=int)].reset_index(drop=True)
 
-def _with_attributes(
-    rows: pd.DataFrame, frame: pd.DataFrame, spec: MLModelSpec, columns: list[str]
-) -> pd.DataFrame:
-    """``rows`` (entity_id, sample_date, ...) with the frame's ``columns``."""
-    source = _frame_rows(frame, spec, rows)
-    out = rows.reset_index(drop=True).copy()
-    for column in columns:
-        out[column] = source[column].to_numpy()
-    return out
+    def with_attributes(self, rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """``rows`` (entity_id, sample_date, ...) with the frame's ``columns``."""
+        wanted = self.positions.reindex(_key(rows["entity_id"], rows["sample_date"]))
+        if wanted.isna().any():
+            raise MLError(
+                f"{int(wanted.isna().sum())} scored rows are not in the feature model"
+            )
+        picked = self.frame[columns].iloc[wanted.to_numpy(dtype=int)]
+        out = rows.reset_index(drop=True).copy()
+        for column in columns:
+            out[column] = picked[column].to_numpy()
+        return out
 
 
 def _split_rows(
@@ -138,6 +144,12 @@ def _split_rows(
     elif classification:
         out["is_high_band"] = pd.Series(dtype=bool)
     return out
+
+
+@dataclass(frozen=True)
+class _Shadow:
+    prediction: np.ndarray
+    threshold: float | None
 
 
 def review_run(
@@ -194,8 +206,9 @@ def review_run(
             )
         )
     columns = list(attributes)
-    test_rows = _with_attributes(outputs.test_predictions, frame, spec, columns)
-    predict_rows = _with_attributes(outputs.predictions, frame, spec, columns)
+    index = _FrameIndex(frame, spec)
+    test_rows = index.with_attributes(outputs.test_predictions, columns)
+    predict_rows = index.with_attributes(outputs.predictions, columns)
     parts = []
     for split, rows in (("test", test_rows), ("predict", predict_rows)):
         if rows.empty or not attributes:
@@ -232,7 +245,7 @@ def review_run(
             comparisons, drivers, movers = _compare(
                 run_id=run_id,
                 spec=spec,
-                frame=frame,
+                index=index,
                 outputs=outputs,
                 session=session,
                 shown=shown,
@@ -264,7 +277,7 @@ def _compare(
     *,
     run_id: str,
     spec: MLModelSpec,
-    frame: pd.DataFrame,
+    index: _FrameIndex,
     outputs: RunOutputs,
     session: Any,
     shown: ShownRun,
@@ -272,12 +285,20 @@ def _compare(
     high_band_percentile: float,
     medium_band_percentile: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    parts = []
-    test = outputs.test_predictions
-    if len(test):
-        rows = _frame_rows(frame, spec, test)
-        theirs = predict_with_run(
-            rows,
+    same_model = shown.artifact_sha256 == str(outputs.run["artifact_sha256"].iloc[0])
+    threshold = outputs.run["decision_threshold"].iloc[0]
+
+    def shadow(scored: pd.DataFrame) -> _Shadow:
+        """The shown run's model on these rows: its verified pickle predicts
+        them; when it is this run's own pickle (a scored run of the frozen
+        model BI shows), its predictions are this run's, unchanged."""
+        if same_model:
+            return _Shadow(
+                scored["prediction"].to_numpy(float),
+                None if pd.isna(threshold) else float(threshold),
+            )
+        result = predict_with_run(
+            index.rows(scored),
             spec,
             artifact_dir=artifact_dir,
             artifact_path=shown.artifact_path,
@@ -285,7 +306,12 @@ def _compare(
             run_id=shown.run_id,
             model_key=spec.key,
         )
-        threshold = outputs.run["decision_threshold"].iloc[0]
+        return _Shadow(result.prediction, result.threshold)
+
+    parts = []
+    test = outputs.test_predictions
+    if len(test):
+        theirs = shadow(test)
         parts.append(
             compare_test_metrics(
                 run_id=run_id,
@@ -302,16 +328,7 @@ def _compare(
     predicted = outputs.predictions
     movers = _empty("comparison_movers")
     if len(predicted):
-        rows = _frame_rows(frame, spec, predicted)
-        theirs = predict_with_run(
-            rows,
-            spec,
-            artifact_dir=artifact_dir,
-            artifact_path=shown.artifact_path,
-            artifact_sha256=shown.artifact_sha256,
-            run_id=shown.run_id,
-            model_key=spec.key,
-        )
+        theirs = shadow(predicted)
         population, movers = compare_population(
             run_id=run_id,
             compared_run_id=shown.run_id,
