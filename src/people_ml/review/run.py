@@ -206,7 +206,15 @@ def review_run(
             )
         )
     columns = list(attributes)
-    index = _FrameIndex(frame, spec)
+    # Only the rows the run scored: its test period and its predict set (the
+    # feature model holds every monthly sample, ten times as many rows).
+    dates = pd.concat(
+        [outputs.test_predictions["sample_date"], outputs.predictions["sample_date"]]
+    )
+    wanted = pd.to_datetime(frame[spec.sample_date]).isin(
+        pd.to_datetime(dates.unique())
+    )
+    index = _FrameIndex(frame[wanted.to_numpy()], spec)
     test_rows = index.with_attributes(outputs.test_predictions, columns)
     predict_rows = index.with_attributes(outputs.predictions, columns)
     parts = []
