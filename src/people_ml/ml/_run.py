@@ -371,6 +371,46 @@ def train(
     )
 
 
+def load_verified(
+    path: Path,
+    artifact_sha256: str,
+    run_id: str,
+    *,
+    model_key: str,
+    cannot: str,
+    fix: str,
+) -> tuple[ModelArtifact, list[RunWarning]]:
+    """Verify and load a run's pickle: sha256 first, then library versions.
+
+    ``cannot`` opens the message of a refusal (what cannot be done), ``fix``
+    ends one about a file that holds no model artifact.
+
+    Raises
+    ------
+    ArtifactError
+        Missing, altered or version-incompatible artifact.
+    ScoringError
+        The file holds no people_ml model artifact.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ArtifactVersionWarning)
+        try:
+            artifact = load_artifact(path, artifact_sha256, run_id, model_key=model_key)
+        except ArtifactError as exc:
+            raise ArtifactError(f"{cannot}: {exc}") from exc
+    notes = [
+        RunWarning("warning", "library_version_difference", str(w.message))
+        for w in caught
+        if issubclass(w.category, ArtifactVersionWarning)
+    ]
+    if not isinstance(artifact, ModelArtifact):
+        raise ScoringError(
+            f"{cannot}: {path} does not hold a people_ml model artifact "
+            f"(got {type(artifact).__name__}). {fix}"
+        )
+    return artifact, notes
+
+
 def _resolve(artifact_dir: Path, artifact_path: Path) -> Path:
     path = Path(artifact_path)
     return path if path.is_absolute() else Path(artifact_dir) / path
@@ -483,28 +523,15 @@ def score(
         artifact belongs to another model.
     """
     path = _resolve(artifact_dir, artifact_path)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ArtifactVersionWarning)
-        try:
-            artifact = load_artifact(
-                path, artifact_sha256, frozen_run_id, model_key=spec.key
-            )
-        except ArtifactError as exc:
-            raise ArtifactError(
-                f"run {run_id!r} cannot score with the model frozen in run "
-                f"{frozen_run_id!r}: {exc}"
-            ) from exc
-    notes = [
-        RunWarning("warning", "library_version_difference", str(w.message))
-        for w in caught
-        if issubclass(w.category, ArtifactVersionWarning)
-    ]
-    if not isinstance(artifact, ModelArtifact):
-        raise ScoringError(
-            f"run {run_id!r}: {path} does not hold a people_ml model artifact "
-            f"(got {type(artifact).__name__}). Fix: unfreeze with `people-ml "
-            f"unfreeze {spec.key}`."
-        )
+    artifact, notes = load_verified(
+        path,
+        artifact_sha256,
+        frozen_run_id,
+        model_key=spec.key,
+        cannot=f"run {run_id!r} cannot score with the model frozen in run "
+        f"{frozen_run_id!r}",
+        fix=f"Fix: unfreeze with `people-ml unfreeze {spec.key}`.",
+    )
     notes += _check_frozen_spec(spec, artifact.spec, run_id, frozen_run_id)
     model = artifact.model
     fix = (

@@ -8,22 +8,18 @@ candidate's rows (test period or predict set). Nothing is fitted.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._artifact import load_artifact
 from ._exceptions import (
-    ArtifactError,
-    ArtifactVersionWarning,
     DataError,
     RunWarning,
     ScoringError,
 )
-from ._run import ModelArtifact, _compatible, _resolve
+from ._run import _compatible, _resolve, load_verified
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -123,24 +119,15 @@ def predict_with_run(
         or hold an incompatible dtype.
     """
     path = _resolve(Path(artifact_dir), Path(artifact_path))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ArtifactVersionWarning)
-        try:
-            artifact = load_artifact(path, artifact_sha256, run_id, model_key=model_key)
-        except ArtifactError as exc:
-            raise ArtifactError(
-                f"the model of run {run_id!r} cannot be loaded to compare with: {exc}"
-            ) from exc
-    notes = tuple(
-        RunWarning("warning", "library_version_difference", str(w.message))
-        for w in caught
-        if issubclass(w.category, ArtifactVersionWarning)
+    artifact, loaded_notes = load_verified(
+        path,
+        artifact_sha256,
+        run_id,
+        model_key=model_key,
+        cannot=f"the model of run {run_id!r} cannot be loaded to compare with",
+        fix="It cannot be compared with.",
     )
-    if not isinstance(artifact, ModelArtifact):
-        raise ScoringError(
-            f"run {run_id!r}: {path} does not hold a people_ml model artifact "
-            f"(got {type(artifact).__name__}); it cannot be compared with."
-        )
+    notes = tuple(loaded_notes)
     model = artifact.model
     trained_for = artifact.spec.get("key")
     if trained_for != model_key:
