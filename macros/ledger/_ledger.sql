@@ -161,7 +161,7 @@
     union all
     select 'deployed' as from_status, 'persisted' as to_status, 'system' as actor_kind, 'already_deployed' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'deployed' as from_status, 'ignored' as to_status, 'person' as actor_kind, 'already_deployed' as rule_code, 'rollback' as reason_prefix
+    select 'deployed' as from_status, 'ignored' as to_status, 'person' as actor_kind, 'already_deployed' as rule_code, 'rollback to ' as reason_prefix
     union all
     select 'deployed' as from_status, 'ignored' as to_status, 'system' as actor_kind, 'already_deployed' as rule_code, cast(null as string) as reason_prefix
     union all
@@ -177,7 +177,7 @@
     union all
     select 'persisted' as from_status, 'persisted' as to_status, 'system' as actor_kind, 'persisted_only_unfreezes' as rule_code, cast(null as string) as reason_prefix
     union all
-    select 'persisted' as from_status, 'ignored' as to_status, 'person' as actor_kind, 'persisted_only_unfreezes' as rule_code, 'rollback' as reason_prefix
+    select 'persisted' as from_status, 'ignored' as to_status, 'person' as actor_kind, 'persisted_only_unfreezes' as rule_code, 'rollback to ' as reason_prefix
     union all
     select 'persisted' as from_status, 'ignored' as to_status, 'system' as actor_kind, 'persisted_only_unfreezes' as rule_code, cast(null as string) as reason_prefix
     union all
@@ -202,13 +202,17 @@
 {% macro ledger_rules() %}
     select 'already_deployed' as rule_code, 'only a pending run can be acted on; it is already deployed' as rule_message
     union all
+    select 'decided_before_run' as rule_code, 'a decision is dated before the run it decides on was recorded' as rule_message
+    union all
+    select 'gates_failed' as rule_code, 'the run failed a gate of its model''s review policy: deploying it needs `people-ml deploy RUN --override-gates`, which records why (a reason starting with ''override gates'')' as rule_message
+    union all
     select 'ignored_is_final' as rule_code, 'ignoring is final: an ignored run can never be deployed, persisted or ignored again' as rule_message
     union all
     select 'not_a_decision' as rule_code, 'pending is not a decision: a run is pending until its first decision' as rule_message
     union all
-    select 'one_frozen_run' as rule_code, 'at most one frozen run per model: another run of the model is persisted; unfreeze it first (`people-ml unfreeze MODEL`)' as rule_message
+    select 'one_frozen_run' as rule_code, 'at most one frozen run per model: another run of the model is persisted' as rule_message
     union all
-    select 'persisted_only_unfreezes' as rule_code, 'a persisted run can only be unfrozen (`people-ml unfreeze MODEL` sets it to deployed)' as rule_message
+    select 'persisted_only_unfreezes' as rule_code, 'a persisted run can only be unfrozen (`people-ml unfreeze MODEL` sets it to deployed) or rolled back (`people-ml rollback MODEL`)' as rule_message
     union all
     select 'same_time' as rule_code, 'two decisions on one run at the same decided_at: decisions on a run must be ordered in time' as rule_message
     union all
@@ -216,6 +220,9 @@
 {% endmacro %}
 
 {% macro ledger_system_actor() %}'people-ml'{% endmacro %}
+
+{#- A person's deployment of a run that failed a gate starts with this. -#}
+{% macro ledger_override_prefix() %}'override gates'{% endmacro %}
 
 {#- The ml_store tables, by name. -#}
 {% macro ledger_store_tables() %}

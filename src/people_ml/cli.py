@@ -304,15 +304,22 @@ def _cmd_rollback(args: argparse.Namespace, project: ProjectPaths) -> int:
         artifact_dir=project.artifact_dir,
     )
     code = _decided(project, done.decision, args)
+    when = "now" if args.apply else "from the next build"
     print(
-        f"rollback of {args.model}: from the next build BI shows run "
-        f"{done.restored_run_id} again; run {done.decision.run_id} is ignored "
-        "(final)"
+        f"rollback of {args.model}: {when} BI shows run {done.restored_run_id} "
+        f"again; run {done.decision.run_id} is ignored (final)"
     )
     if done.was_frozen:
         print(
             f"run {done.decision.run_id} froze {args.model}: the model is no longer "
             "frozen, so the next build trains anew"
+        )
+    elif done.still_frozen_by:
+        print(
+            f"{args.model} is still frozen by run {done.still_frozen_by}: the next "
+            "build scores with it again, and deploys that run if its gates pass; "
+            f"to stop that, `people-ml unfreeze {args.model}` (or set "
+            "auto_deploy_scored_runs: false)"
         )
     return code
 

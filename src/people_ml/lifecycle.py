@@ -22,6 +22,7 @@ import pandas as pd
 
 from people_ml import ledger
 from people_ml.ledger import Decision, RuleError
+from people_ml.ledger.records import loaded_decisions
 
 
 class RunLookupError(ValueError):
@@ -38,6 +39,7 @@ class RunStore:
 
     runs: pd.DataFrame
     warehouse: Path
+    loaded: tuple[Decision, ...] = ()
 
     def resolve(self, prefix: str) -> pd.Series:
         """The run whose id starts with ``prefix`` (unique), as a record."""
@@ -92,7 +94,8 @@ def load_runs(warehouse: Path) -> RunStore:
     """Read every ML model's run records (tables ``ml.*_runs``)."""
     with connect_warehouse(warehouse) as con:
         runs = ledger.load_run_records(con)
-    return RunStore(runs, warehouse)
+        loaded = loaded_decisions(con)
+    return RunStore(runs, warehouse, loaded)
 
 
 def read_ledger(store: RunStore, seed: Path) -> ledger.Ledger:
@@ -106,9 +109,9 @@ def read_ledger(store: RunStore, seed: Path) -> ledger.Ledger:
         A line breaks a rule (names the line and the rule).
     """
     log = ledger.read_log(seed)
-    return ledger.validate(
-        log.decisions, ledger.run_facts(store.runs), source=str(seed)
-    )
+    facts = ledger.run_facts(store.runs)
+    ledger.check_nothing_lost(store.loaded, log.decisions, facts, source=str(seed))
+    return ledger.validate(log.decisions, facts, source=str(seed))
 
 
 def statuses(store: RunStore, seed: Path) -> pd.Series:
@@ -185,9 +188,9 @@ def _record(
     """Under the lock: read and check the whole log, decide, check, append."""
     with ledger.locked(seed):
         log = ledger.read_log(seed)
-        state = ledger.validate(
-            log.decisions, ledger.run_facts(store.runs), source=str(seed)
-        )
+        facts = ledger.run_facts(store.runs)
+        ledger.check_nothing_lost(store.loaded, log.decisions, facts, source=str(seed))
+        state = ledger.validate(log.decisions, facts, source=str(seed))
         moment = ledger.utc_now()
         latest = max((d.decided_at for d in log.decisions), default=None)
         if latest is not None and moment <= latest:
@@ -219,7 +222,7 @@ def gate_results(store: RunStore, run_id: str) -> pd.DataFrame:
         ).df()
 
 
-OVERRIDE_PREFIX = "override gates"
+OVERRIDE_PREFIX = ledger.OVERRIDE_PREFIX
 
 
 def decide(
@@ -279,6 +282,7 @@ class Rollback:
     decision: Decision
     restored_run_id: str
     was_frozen: bool
+    still_frozen_by: str | None = None
 
 
 def rollback(
@@ -321,7 +325,9 @@ def rollback(
         without = ledger.validate(
             [
                 *[d for d in state.decisions if d.line is not None],
-                Decision(shown, "ignored", moment, decided_by, "rollback", line),
+                Decision(
+                    shown, "ignored", moment, decided_by, ledger.ROLLBACK_PREFIX, line
+                ),
             ],
             state.runs,
         )
@@ -344,19 +350,21 @@ def rollback(
                 "from the run record), so it is not a model that can be "
                 "reproduced; restore the file, or deploy another run"
             )
-        target.append((restored, state.status(shown) == "persisted"))
+        target.append(
+            (restored, state.status(shown) == "persisted", state.frozen_run(model_key))
+        )
         return Decision(
             shown,
             "ignored",
             moment,
             decided_by,
-            f"{ledger.ROLLBACK_PREFIX} to {restored}: {text}",
+            f"{ledger.ROLLBACK_PREFIX}{restored}: {text}",
             line,
         )
 
     decision = _record(seed, store, make, "rollback")
-    restored, was_frozen = target[0]
-    return Rollback(decision, restored, was_frozen)
+    restored, was_frozen, frozen = target[0]
+    return Rollback(decision, restored, was_frozen, None if was_frozen else frozen)
 
 
 def unfreeze(

@@ -22,9 +22,14 @@ import pandas as pd
 
 from people_ml import ledger
 from people_ml.ledger.contract import RUN_RECORD, STORE_SCHEMA, STORE_TABLES, conform
+from people_ml.ledger.records import decisions_from_frame, loaded_decisions
 from people_ml.ml import MLModelSpec, RunOutputs, score, train
 from people_ml.ml._outputs import ML_STORE_TABLES
-from people_ml.review.policy import ReviewPolicy, check_protected_features
+from people_ml.review.policy import (
+    ReviewPolicy,
+    check_protected_columns,
+    check_protected_features,
+)
 from people_ml.review.run import REVIEW_TABLES, ReviewOutputs, ShownRun, review_run
 
 #: Columns of the ml_decision_log model: the log's lines, parsed.
@@ -78,21 +83,6 @@ def decisions_frame(decisions: tuple[ledger.Decision, ...]) -> pd.DataFrame:
     return frame.astype(DECISION_LOG_DTYPES)
 
 
-def decisions_from_frame(frame: pd.DataFrame) -> tuple[ledger.Decision, ...]:
-    """The ml_decision_log model's rows as decisions (with their lines)."""
-    return tuple(
-        ledger.Decision(
-            run_id=str(row.run_id),
-            status=str(row.status),
-            decided_at=pd.Timestamp(row.decided_at).to_pydatetime(),
-            decided_by=str(row.decided_by),
-            reason=str(row.reason),
-            line=int(row.line_number),
-        )
-        for row in frame.itertuples(index=False)
-    )
-
-
 def decision_log_frame(session: Any) -> pd.DataFrame:
     """Parse and check the decision log for the ml_decision_log model.
 
@@ -106,8 +96,11 @@ def decision_log_frame(session: Any) -> pd.DataFrame:
     """
     path = decision_log_path()
     log = ledger.read_log(path)
-    runs = ledger.load_run_records(session)
-    ledger.validate(log.decisions, ledger.run_facts(runs), source=str(path))
+    facts = ledger.run_facts(ledger.load_run_records(session))
+    ledger.check_nothing_lost(
+        loaded_decisions(session), log.decisions, facts, source=str(path)
+    )
+    ledger.validate(log.decisions, facts, source=str(path))
     return decisions_frame(log.decisions)
 
 
@@ -195,6 +188,7 @@ def execute_run(
     run_id = uuid.uuid4().hex
     store = artifact_dir()
     notes: list[tuple[str, str, str]] = []
+    check_protected_columns(policy, frame.columns, model_key=spec.key)
     if frozen is None:
         allowed = check_protected_features(
             policy, candidate_features(frame, spec), model_key=spec.key

@@ -64,9 +64,10 @@ def _random_case(rng: random.Random) -> tuple[list[ledger.RunFacts], str]:
                     run_id=run_id,
                     model_key=model,
                     run_number=number,
-                    created_at=rng.choice(times),
+                    created_at=rng.choice(times[:4]),
                     is_auto_deployed=scored and rng.random() < 0.8,
                     frozen_run_id=rng.choice(trained) if scored else None,
+                    has_failed_gates=rng.random() < 0.25,
                 )
             )
             trained.append(run_id)
@@ -87,7 +88,9 @@ def _random_case(rng: random.Random) -> tuple[list[ledger.RunFacts], str]:
         new = rng.choice(options)
         status[run_id] = new
         when = rng.choice(times)
-        reason = "rollback to x: r" if rng.random() < 0.3 else "r"
+        reason = rng.choice(
+            ["r", "r", "rollback to x: r", "rollback: r", "override gates (g): r"]
+        )
         lines.append(
             f"{run_id},{new},{when:%Y-%m-%d %H:%M:%S},p{rng.randint(1, 3)},{reason}"
         )
@@ -124,8 +127,21 @@ def _sql(
             "created_at": [r.created_at for r in runs],
         }
     )
+    gates = pd.DataFrame(
+        {
+            "run_id": [r.run_id for r in runs if r.has_failed_gates],
+            "gate": "min_test_roc_auc",
+            "status": "fail",
+        }
+    )
     con.register("log_frame", log)
     con.register("records_frame", records)
+    con.register("gates_frame", gates)
+    con.execute(
+        "create or replace table staging.stg_ml_store__gate_results as "
+        "select run_id::varchar as run_id, gate::varchar as gate, "
+        "status::varchar as status from gates_frame"
+    )
     con.execute(
         "create or replace table ml_decisions.ml_decision_log as "
         "select * from log_frame"
@@ -171,6 +187,7 @@ def test_python_and_sql_agree_on_random_logs(
     with duckdb.connect(str(tmp_path / "people_ml.duckdb")) as con:
         con.execute("create schema ml_decisions")
         con.execute("create schema intermediate")
+        con.execute("create schema staging")
         for case in range(N_LOGS):
             runs, text = _random_case(rng)
             decisions = ledger.parse_log(text)
@@ -195,10 +212,11 @@ def test_two_frozen_runs_fail_the_build_before_any_ml_model_runs(
         "select run_id from ml.ml_attrition_runs order by run_number"
     )
     log = project.root / "seeds" / "run_status.csv"
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     log.write_text(
         ledger.HEADER_LINE
-        + f"\n{run_1},persisted,2026-11-02 10:00:00,ana,freeze\n"
-        + f"{run_2},persisted,2026-11-03 10:00:00,bo,freeze too\n"
+        + f"\n{run_1},persisted,{now:%Y-%m-%d %H:%M:%S},ana,override gates: a\n"
+        + f"{run_2},persisted,{now:%Y-%m-%d %H:%M:%S}.5,bo,override gates: b\n"
     )
     counts = project.query(
         "select (select count(*) from ml.ml_attrition_runs), "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
@@ -29,8 +30,9 @@ def _store_counts(project: Project) -> dict[str, int]:
 def _freeze(project: Project, run_id: str) -> None:
     """Record a persist decision by hand (the decision commands come later)."""
     with (project.root / "seeds" / "run_status.csv").open("a") as log:
-        log.write(f"{run_id},persisted,2026-01-05 09:00:00,analyst@example.com,")
-        log.write("Good enough to freeze\n")
+        now = dt.datetime.now(dt.UTC)
+        log.write(f"{run_id},persisted,{now:%Y-%m-%d %H:%M:%S},analyst@example.com,")
+        log.write("override gates: good enough to freeze\n")
 
 
 def test_train_freeze_score_tamper_refresh(project: Project) -> None:

@@ -110,7 +110,7 @@ def test_the_transition_table(current: str, new: str, allowed: bool) -> None:
     rule, prefix = matrix[(current, new, "person")]
     assert (rule is None) == allowed
     # A rollback is the one exception, and only with its reason prefix.
-    assert (prefix == "rollback") == (
+    assert (prefix == "rollback to ") == (
         (current, new) in {("deployed", "ignored"), ("persisted", "ignored")}
     )
     # The system only ever deploys a pending run.

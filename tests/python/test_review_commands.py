@@ -89,7 +89,7 @@ def test_rollback_shows_the_previous_run_again_and_the_rolled_back_one_never(
 ) -> None:
     write_log(
         project,
-        "aaaa1111,deployed,2026-02-01 10:00:00,ana,first",
+        "aaaa1111,deployed,2026-02-01 10:00:00,ana,override gates: first",
         "aaaa2222,deployed,2026-02-02 10:00:00,ana,second",
     )
     before = _log(project).read_bytes()
@@ -117,7 +117,7 @@ def test_rollback_refuses_a_target_whose_pickle_fails_verification(
 ) -> None:
     write_log(
         project,
-        "aaaa1111,deployed,2026-02-01 10:00:00,ana,first",
+        "aaaa1111,deployed,2026-02-01 10:00:00,ana,override gates: first",
         "aaaa2222,deployed,2026-02-02 10:00:00,ana,second",
     )
     for pickle in (project / "artifacts" / "models").glob("*.pkl"):
@@ -135,7 +135,7 @@ def test_rollback_of_the_frozen_run_unfreezes_the_model(
 ) -> None:
     write_log(
         project,
-        "aaaa1111,deployed,2026-02-01 10:00:00,ana,first",
+        "aaaa1111,deployed,2026-02-01 10:00:00,ana,override gates: first",
         "aaaa2222,persisted,2026-02-02 10:00:00,ana,freeze",
     )
     # bbbb3333 was scored with aaaa2222 and auto-deployed (2026-01-03, before
@@ -150,7 +150,9 @@ def test_rollback_of_the_frozen_run_unfreezes_the_model(
 def test_an_ignore_of_a_deployed_run_is_not_a_rollback(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write_log(project, "aaaa1111,deployed,2026-02-01 10:00:00,ana,first")
+    write_log(
+        project, "aaaa1111,deployed,2026-02-01 10:00:00,ana,override gates: first"
+    )
     before = _log(project).read_bytes()
     assert decide("ignore", "aaaa1111", "--reason", "rollback please") == EXIT_REFUSED
     assert "already deployed" in capsys.readouterr().err
@@ -166,3 +168,13 @@ def test_the_rules_come_before_the_gates(
     )
     error = capsys.readouterr().err
     assert "already deployed" in error and "gate" not in error
+
+
+def test_a_hand_written_deploy_past_a_failed_gate_is_refused(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_log(project, "aaaa1111,deployed,2026-02-01 10:00:00,bo,hand edit")
+    assert main(["check-log"]) == EXIT_REFUSED
+    assert "[rule gates_failed]" in capsys.readouterr().err
+    write_log(project, "aaaa1111,deployed,2026-02-01 10:00:00,bo,override gates: ok")
+    assert main(["check-log"]) == EXIT_OK

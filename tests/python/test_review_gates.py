@@ -222,3 +222,66 @@ def test_the_four_fifths_rule_reads_both_ways():
         gate["ci_high"], 1 / 1.3
     )
     assert "1.50 times as often" in gate["message"]
+
+
+def test_a_largest_group_flagging_nobody_fails_the_four_fifths_gate():
+    import numpy as np
+
+    from people_ml.review.fairness import group_metrics
+
+    rows = pd.DataFrame(
+        {
+            "gender": ["M"] * 200 + ["F"] * 40,
+            "prediction": [0.1] * 200 + [0.6] * 40,
+            "predicted_class": [0] * 200 + [1, 0] * 20,
+            "is_high_band": [False] * 240,
+        }
+    )
+    groups = group_metrics(
+        rows,
+        run_id="r1",
+        split="predict",
+        attributes={"gender": "protected"},
+        problem_type="binary_classification",
+        actual=None,
+        n_boot=20,
+    )
+    female = groups[
+        (groups["group_value"] == "F") & (groups["metric"] == "selection_rate_ratio")
+    ]
+    assert np.isinf(female["value"].iloc[0])
+    gate = _gates(_policy(min_selection_rate_ratio=0.8), groups).loc[
+        "min_selection_rate_ratio:gender"
+    ]
+    assert gate["status"] == "fail" and gate["value"] == 0
+
+
+def test_no_test_period_fails_the_test_gates():
+    gates = _gates(
+        _policy(min_test_roc_auc=0.65, min_test_minority_rows=10),
+        _empty("group_metrics"),
+    )
+    assert gates.loc["min_test_roc_auc", "status"] == "fail"
+    assert gates.loc["min_test_minority_rows", "status"] == "fail"
+
+
+def test_a_failed_comparison_fails_the_drop_gate():
+    gates = evaluate_gates(
+        run_id="r1",
+        policy=_policy(max_metric_drop_vs_shown=0.03),
+        problem_type="binary_classification",
+        metrics=_empty("metrics"),
+        comparisons=_empty("run_comparisons"),
+        group_metrics=_empty("group_metrics"),
+        test_predictions=_empty("test_predictions"),
+        comparison_error="run r0: its pickle is missing",
+    ).set_index("gate")
+    assert gates.loc["max_metric_drop_vs_shown", "status"] == "fail"
+    assert "pickle is missing" in gates.loc["max_metric_drop_vs_shown", "message"]
+
+
+def test_every_store_table_is_written_by_the_ml_library_or_the_review():
+    from people_ml.ml._outputs import ML_STORE_TABLES
+    from people_ml.review.run import REVIEW_TABLES
+
+    assert sorted([*ML_STORE_TABLES, *REVIEW_TABLES]) == sorted(STORE_TABLES)

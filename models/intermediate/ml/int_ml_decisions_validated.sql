@@ -21,6 +21,12 @@ runs as (
 
 ),
 
+gate_results as (
+
+    select * from {{ ref('stg_ml_store__gate_results') }}
+
+),
+
 transitions as (
 
     {{ ledger_transitions() }}
@@ -30,6 +36,18 @@ transitions as (
 rules as (
 
     {{ ledger_rules() }}
+
+),
+
+failed_gates as (
+
+    select
+        run_id,
+        count(*) as failed_gate_count
+
+    from gate_results
+    where status = 'fail'
+    group by 1
 
 ),
 
@@ -78,6 +96,8 @@ sequenced as (
     select
         all_decisions.*,
         runs.model_key,
+        runs.created_at as run_created_at,
+        coalesce(failed_gates.failed_gate_count, 0) as failed_gate_count,
         case
             when all_decisions.decision_source = 'system' then 'system'
             else 'person'
@@ -98,6 +118,8 @@ sequenced as (
     from all_decisions
     left join runs
         on all_decisions.run_id = runs.run_id
+    left join failed_gates
+        on all_decisions.run_id = failed_gates.run_id
 
 ),
 
@@ -153,6 +175,10 @@ checked as (
         frozen_conflicts.other_run_id,
         case
             when with_previous.rank_at_same_time > 1 then 'same_time'
+            when
+                with_previous.actor_kind = 'person'
+                and with_previous.decided_at < with_previous.run_created_at
+                then 'decided_before_run'
             -- A rule a reason prefix lifts (a rollback's `rollback to ...`).
             when
                 transitions.rule_code is not null
@@ -165,6 +191,17 @@ checked as (
                     ) != transitions.reason_prefix
                 )
                 then transitions.rule_code
+            when
+                with_previous.actor_kind = 'person'
+                and with_previous.failed_gate_count > 0
+                and with_previous.previous_status = 'pending'
+                and with_previous.status in ('deployed', 'persisted')
+                and substr(
+                    with_previous.reason,
+                    1,
+                    length({{ ledger_override_prefix() }})
+                ) != {{ ledger_override_prefix() }}
+                then 'gates_failed'
             when frozen_conflicts.sequence_number is not null
                 then 'one_frozen_run'
         end as rule_code

@@ -35,6 +35,7 @@ from .log import (
 )
 from .records import load_run_records
 from .rules import (
+    OVERRIDE_PREFIX,
     ROLLBACK_PREFIX,
     RULES,
     TRANSITIONS,
@@ -42,6 +43,7 @@ from .rules import (
     RuleError,
     RunFacts,
     check_decision,
+    check_nothing_lost,
     run_facts,
     system_decisions,
     transition_matrix,
@@ -51,6 +53,7 @@ from .rules import (
 __all__ = [
     "COLUMNS",
     "HEADER_LINE",
+    "OVERRIDE_PREFIX",
     "ROLLBACK_PREFIX",
     "RULES",
     "RUN_RECORD",
@@ -68,6 +71,7 @@ __all__ = [
     "RunFacts",
     "append",
     "check_decision",
+    "check_nothing_lost",
     "format_time",
     "load_run_records",
     "locked",

@@ -159,7 +159,7 @@ def _decode(raw: bytes, source: str) -> tuple[str, bool]:
 
 def _parse_time(value: str, where: str, now: dt.datetime) -> dt.datetime:
     match = _TIME.match(value)
-    example = format_time(now.replace(microsecond=0))
+    example = f"{now:%Y-%m-%d %H:%M:%S}"
     if match is None:
         raise DecisionLogError(
             f"{where}: decided_at {value!r} is not a time: write it in UTC as "
@@ -249,13 +249,15 @@ def parse_log(
         if not run_id or any(c.isspace() for c in run_id):
             raise DecisionLogError(f"{where}: run_id {run_id!r} is not a run id")
         if status not in STATUSES:
+            decided = ", ".join(st for st in STATUSES if st != "pending")
             raise DecisionLogError(
-                f"{where}: status {status!r} is not one of {', '.join(STATUSES)}"
+                f"{where}: status {status!r} is not a decision: write one of "
+                f"{decided} (in lower case)"
             )
         when = _parse_time(decided_at, where, now)
         if not decided_by:
             raise DecisionLogError(f"{where}: decided_by is empty; say who decided")
-        if decided_by == SYSTEM_ACTOR:
+        if decided_by.casefold() == SYSTEM_ACTOR:
             raise DecisionLogError(
                 f"{where}: decided_by {SYSTEM_ACTOR!r} is the system's name; its "
                 "decisions are derived from the run records, never written in the "

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .contract import STORE_SCHEMA, STORE_TABLES
 from .log import SYSTEM_ACTOR
-from .rules import RULES, transition_matrix
+from .rules import OVERRIDE_PREFIX, RULES, transition_matrix
 
 MACRO_PATH = Path("macros") / "ledger" / "_ledger.sql"
 SOURCES_PATH = Path("models") / "staging" / "ml_store" / "_ml_store__sources.yml"
@@ -87,6 +87,9 @@ def render_macros() -> str:
 {{% endmacro %}}
 
 {{% macro ledger_system_actor() %}}{_literal(SYSTEM_ACTOR)}{{% endmacro %}}
+
+{{#- A person's deployment of a run that failed a gate starts with this. -#}}
+{{% macro ledger_override_prefix() %}}{_literal(OVERRIDE_PREFIX)}{{% endmacro %}}
 
 {{#- The ml_store tables, by name. -#}}
 {{% macro ledger_store_tables() %}}

@@ -28,10 +28,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .log import STATUSES, SYSTEM_ACTOR, Decision
+from .log import STATUSES, SYSTEM_ACTOR, Decision, DecisionLogError
 
 __all__ = [
     "ACTORS",
+    "OVERRIDE_PREFIX",
     "ROLLBACK_PREFIX",
     "RULES",
     "TRANSITIONS",
@@ -41,6 +42,8 @@ __all__ = [
     "Transition",
     "Violation",
     "broken_rule",
+    "check_nothing_lost",
+    "check_run_ids",
     "system_decisions",
     "transition_matrix",
     "validate",
@@ -65,7 +68,9 @@ class Transition:
 
 
 #: The reason of a rollback starts with this (``rollback to RUN: why``).
-ROLLBACK_PREFIX = "rollback"
+ROLLBACK_PREFIX = "rollback to "
+#: The reason of a deployment past a failed gate starts with this.
+OVERRIDE_PREFIX = "override gates"
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("pending", "deployed", "person", "deploy"),
@@ -91,7 +96,15 @@ RULES: dict[str, str] = {
     "already_deployed": "only a pending run can be acted on; it is already deployed",
     "persisted_only_unfreezes": (
         "a persisted run can only be unfrozen (`people-ml unfreeze MODEL` sets "
-        "it to deployed)"
+        "it to deployed) or rolled back (`people-ml rollback MODEL`)"
+    ),
+    "decided_before_run": (
+        "a decision is dated before the run it decides on was recorded"
+    ),
+    "gates_failed": (
+        "the run failed a gate of its model's review policy: deploying it needs "
+        "`people-ml deploy RUN --override-gates`, which records why (a reason "
+        "starting with 'override gates')"
     ),
     "system_only_deploys": "the system only deploys a pending run it scored",
     "same_time": (
@@ -99,8 +112,7 @@ RULES: dict[str, str] = {
         "must be ordered in time"
     ),
     "one_frozen_run": (
-        "at most one frozen run per model: another run of the model is "
-        "persisted; unfreeze it first (`people-ml unfreeze MODEL`)"
+        "at most one frozen run per model: another run of the model is persisted"
     ),
 }
 
@@ -179,6 +191,7 @@ class RunFacts:
     created_at: dt.datetime
     is_auto_deployed: bool = False
     frozen_run_id: str | None = None
+    has_failed_gates: bool = False
 
 
 def run_facts(runs: pd.DataFrame) -> dict[str, RunFacts]:
@@ -187,6 +200,7 @@ def run_facts(runs: pd.DataFrame) -> dict[str, RunFacts]:
     for row in runs.itertuples(index=False):
         auto = getattr(row, "is_auto_deployed", False)
         frozen = getattr(row, "frozen_run_id", None)
+        gates = getattr(row, "failed_gate_count", 0)
         facts[str(row.run_id)] = RunFacts(
             run_id=str(row.run_id),
             model_key=str(row.model_key),
@@ -194,6 +208,7 @@ def run_facts(runs: pd.DataFrame) -> dict[str, RunFacts]:
             created_at=pd.Timestamp(row.created_at).to_pydatetime(),
             is_auto_deployed=bool(auto) if not pd.isna(auto) else False,
             frozen_run_id=None if frozen is None or pd.isna(frozen) else str(frozen),
+            has_failed_gates=bool(gates) and not pd.isna(gates),
         )
     return facts
 
@@ -245,7 +260,10 @@ class Violation:
             fix = "fix or remove that line"
         detail = ""
         if self.rule == "one_frozen_run":
-            detail = f" (model {self.model_key} is frozen by run {self.other_run_id})"
+            detail = (
+                f" (model {self.model_key} is frozen by run {self.other_run_id}; "
+                f"unfreeze it first: `people-ml unfreeze {self.model_key}`)"
+            )
         return (
             f"{place} breaks a rule: {RULES[self.rule]}{detail}. "
             f"{fix.capitalize()}. [rule {self.rule}]"
@@ -321,6 +339,29 @@ class Ledger:
         return list(seen)
 
 
+def _person_rule(decision: Decision, run: RunFacts | None) -> str | None:
+    """A line of the log dated before its run was recorded."""
+    if (
+        decision.line is not None
+        and run is not None
+        and decision.decided_at < run.created_at
+    ):
+        return "decided_before_run"
+    return None
+
+
+def _needs_override(decision: Decision, previous: str, run: RunFacts | None) -> bool:
+    """A person deploying a run that failed a gate, without saying so."""
+    return (
+        decision.line is not None
+        and run is not None
+        and run.has_failed_gates
+        and previous == "pending"
+        and decision.status in ("deployed", "persisted")
+        and not decision.reason.startswith(OVERRIDE_PREFIX)
+    )
+
+
 def first_violation(
     decisions: Sequence[Decision], runs: Mapping[str, RunFacts]
 ) -> tuple[tuple[Decision, ...], Violation | None]:
@@ -336,7 +377,10 @@ def first_violation(
         run = runs.get(decision.run_id)
         model = run.model_key if run else None
         key = (decision.run_id, decision.decided_at)
-        rule = "same_time" if key in seen else broken_rule(previous, decision)
+        rule = "same_time" if key in seen else _person_rule(decision, run)
+        rule = rule or broken_rule(previous, decision)
+        if rule is None and _needs_override(decision, previous, run):
+            rule = "gates_failed"
         other = None
         if rule is None and decision.status == "persisted" and model is not None:
             other = persisted.get(model)
@@ -354,6 +398,72 @@ def first_violation(
     return ordered, None
 
 
+def check_run_ids(
+    decisions: Sequence[Decision],
+    runs: Mapping[str, RunFacts],
+    *,
+    source: str = "seeds/run_status.csv",
+) -> None:
+    """Refuse a line naming a run by a prefix of its id (as `runs` prints it).
+
+    A shortened id matches no run, so the decision would silently do nothing.
+
+    Raises
+    ------
+    DecisionLogError
+        Naming the line and the full id to write.
+    """
+    known = sorted(runs)
+    for decision in decisions:
+        if decision.line is None or decision.run_id in runs:
+            continue
+        matches = [run_id for run_id in known if run_id.startswith(decision.run_id)]
+        if matches:
+            raise DecisionLogError(
+                f"{source}, line {decision.line}: run id {decision.run_id!r} is "
+                f"only the start of run {matches[0]}"
+                + (f" (and {len(matches) - 1} more)" if len(matches) > 1 else "")
+                + ": the log holds full run ids; write the full id (the commands "
+                "do it for you)"
+            )
+
+
+def check_nothing_lost(
+    previous: Sequence[Decision],
+    current: Sequence[Decision],
+    runs: Mapping[str, RunFacts],
+    *,
+    source: str = "seeds/run_status.csv",
+) -> None:
+    """Refuse a log that lost decisions a build already read.
+
+    The log is append-only: every decision on a recorded run that an earlier
+    build read must still be in it (anywhere: a merge may reorder lines).
+    Lines about runs no warehouse knows (a typo) may be removed.
+
+    Raises
+    ------
+    DecisionLogError
+        Naming the decisions lost and how to restore them.
+    """
+
+    def key(d: Decision) -> tuple[str, str, dt.datetime, str, str]:
+        return (d.run_id, d.status, d.decided_at, d.decided_by, d.reason)
+
+    now = {key(d) for d in current}
+    lost = [d for d in previous if d.run_id in runs and key(d) not in now]
+    if lost:
+        first = lost[0]
+        raise DecisionLogError(
+            f"{source} lost {len(lost)} decision(s) that the last build read, "
+            f"e.g. run {first.run_id} set to {first.status} at "
+            f"{first.decided_at:%Y-%m-%d %H:%M:%S} by {first.decided_by} "
+            f"({first.reason}). The log is append-only and is the audit trail of "
+            "what BI showed: restore the lines (`git log -p seeds/run_status.csv` "
+            "shows them); to change a decision, record a new one"
+        )
+
+
 def validate(
     decisions: Sequence[Decision],
     runs: Mapping[str, RunFacts],
@@ -364,9 +474,12 @@ def validate(
 
     Raises
     ------
+    DecisionLogError
+        A line names a run by a prefix of its id.
     RuleError
         At the first decision (in the one order) that breaks a rule.
     """
+    check_run_ids(decisions, runs, source=source)
     ordered, violation = first_violation(decisions, runs)
     if violation is not None:
         raise RuleError(violation.message(source), violation)
@@ -417,6 +530,11 @@ def check_decision(
                 f": model {violation.model_key} is already frozen by run "
                 f"{violation.other_run_id}; unfreeze it first with "
                 f"`people-ml unfreeze {violation.model_key}`"
+            )
+        elif violation.rule == "already_deployed" and d.status == "ignored":
+            detail = (
+                "; to stop BI showing it, roll it back (`people-ml rollback "
+                f"{violation.model_key or 'MODEL'}`)"
             )
         raise RuleError(
             f"run {d.run_id} cannot be {d.status}: {RULES[violation.rule]}{detail}",

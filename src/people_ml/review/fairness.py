@@ -333,7 +333,16 @@ def _disparities(
             continue
         if name == "selection_rate_ratio":
             rate = metrics["selection_rate"]
-            per_group[name] = _ratio(rate, np.full(n_groups, rate[ref]))
+            # When the largest group flags nobody, a group that is flagged is
+            # infinitely far from parity (not undefined): inf, which the gate
+            # reads both ways as 0. Only 0 / 0 is undefined.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = rate / rate[ref]
+            per_group[name] = np.where(
+                rate[ref] > 0,
+                ratio,
+                np.where((rate[ref] == 0) & (rate > 0), np.inf, np.nan),
+            )
             folded = _ratio(np.fmin(rate, rate[ref]), np.fmax(rate, rate[ref]))
             summary[name] = _reduce(np.fmin, folded[eligible])
         else:  # equalized_odds_difference
@@ -378,7 +387,10 @@ def _quantiles(samples: np.ndarray, quantiles: list[float]) -> np.ndarray:
     out = np.full((len(quantiles), *samples.shape[1:]), np.nan)
     defined = ~np.isnan(samples).all(axis=0)
     if defined.any():
-        out[:, defined] = np.nanquantile(samples[:, defined], quantiles, axis=0)
+        # An infinite ratio (the largest group flags nobody) interpolates to
+        # inf or NaN; numpy warns about inf - inf, which is expected here.
+        with np.errstate(invalid="ignore"):
+            out[:, defined] = np.nanquantile(samples[:, defined], quantiles, axis=0)
     return out
 
 

@@ -67,7 +67,13 @@ def _point_gate(
     gate: str, value: float | None, limit: float, *, at_least: bool, what: str
 ) -> dict[str, object]:
     if value is None:
-        return _row(gate, "not_applicable", f"no {what} to judge", threshold=limit)
+        # No test period: nothing shows the run's quality, so it cannot pass.
+        return _row(
+            gate,
+            "fail",
+            f"no {what}: the run has no test period to judge it on",
+            threshold=limit,
+        )
     ok = value >= limit if at_least else value <= limit
     sign = ">=" if at_least else "<="
     verdict = "pass" if ok else "fail"
@@ -81,9 +87,19 @@ def _point_gate(
 
 
 def _drop_vs_shown(
-    comparisons: pd.DataFrame, limit: float, problem_type: str
+    comparisons: pd.DataFrame,
+    limit: float,
+    problem_type: str,
+    comparison_error: str | None,
 ) -> dict[str, object]:
     gate = "max_metric_drop_vs_shown"
+    if comparison_error is not None:
+        return _row(
+            gate,
+            "fail",
+            f"the comparison with the run BI shows failed: {comparison_error}",
+            threshold=limit,
+        )
     if comparisons.empty:
         return _row(
             gate, "not_applicable", "no run shown to compare with", threshold=limit
@@ -235,6 +251,7 @@ def evaluate_gates(
     comparisons: pd.DataFrame,
     group_metrics: pd.DataFrame,
     test_predictions: pd.DataFrame,
+    comparison_error: str | None = None,
 ) -> pd.DataFrame:
     """Judge every gate of the policy for one run.
 
@@ -249,6 +266,9 @@ def evaluate_gates(
     metrics, comparisons, group_metrics, test_predictions
         The run's rows of ``ml_store.metrics``, ``run_comparisons``,
         ``group_metrics`` and ``test_predictions``.
+    comparison_error
+        Why the comparison with the run BI shows could not be made, if it
+        could not (the drop gate then fails rather than passing unjudged).
 
     Returns
     -------
@@ -267,14 +287,12 @@ def evaluate_gates(
             value = _metric(metrics, "r2")
             rows.append(_point_gate(gate, value, limit, at_least=True, what="test R2"))
         elif gate == "max_metric_drop_vs_shown":
-            rows.append(_drop_vs_shown(comparisons, limit, problem_type))
+            rows.append(
+                _drop_vs_shown(comparisons, limit, problem_type, comparison_error)
+            )
         elif gate == "min_test_minority_rows":
             actual = test_predictions["actual"].dropna()
-            value = (
-                float(min((actual == 1).sum(), (actual == 0).sum()))
-                if len(actual)
-                else None
-            )
+            value = float(min((actual == 1).sum(), (actual == 0).sum()))
             rows.append(
                 _point_gate(
                     gate,

@@ -26,7 +26,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["GATES", "PolicyError", "ReviewPolicy", "check_protected_features"]
+__all__ = [
+    "GATES",
+    "PolicyError",
+    "ReviewPolicy",
+    "check_protected_columns",
+    "check_protected_features",
+]
 
 #: Every gate a policy may set: what it judges, and on which problem types.
 GATES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -185,6 +191,28 @@ class ReviewPolicy:
             "allow_protected_features": dict(self.allow_protected_features),
             "gates": dict(self.gates),
         }
+
+
+def check_protected_columns(
+    policy: ReviewPolicy, columns: Iterable[str], *, model_key: str
+) -> None:
+    """Refuse a protected attribute the feature model does not have.
+
+    A misspelt name would otherwise switch its fairness gates off silently.
+
+    Raises
+    ------
+    PolicyError
+        Naming the attributes and the fix.
+    """
+    absent = sorted(set(policy.protected) - set(columns))
+    if absent:
+        raise PolicyError(
+            f"ML model {model_key}: review.protected names {absent}, which the "
+            "feature model does not have: a protected attribute must be a column "
+            "(kept with keep_columns) for the run to be reviewed for fairness; "
+            "fix the name in the spec or add the column"
+        )
 
 
 def check_protected_features(

@@ -248,6 +248,7 @@ def review_run(
     comparisons = _empty("run_comparisons")
     drivers = _empty("driver_comparisons")
     movers = _empty("comparison_movers")
+    comparison_error: str | None = None
     if shown is not None and shown.run_id != run_id:
         try:
             comparisons, drivers, movers = _compare(
@@ -262,6 +263,7 @@ def review_run(
                 medium_band_percentile=medium_band_percentile,
             )
         except MLError as error:
+            comparison_error = f"run {shown.run_id}: {error}"
             notes.append(
                 (
                     "warning",
@@ -277,6 +279,7 @@ def review_run(
         comparisons=comparisons,
         group_metrics=groups,
         test_predictions=outputs.test_predictions,
+        comparison_error=comparison_error,
     )
     return ReviewOutputs(groups, comparisons, drivers, movers, gates, notes)
 
