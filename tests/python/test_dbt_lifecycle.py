@@ -202,7 +202,7 @@ def _hand_edits_that_break_the_log_fail_the_build(
         # A run this warehouse does not know: a warning, not an error.
         (f"{run_1[:-1]}0,persisted,{_now()},bo,typo", None),
         # An unknown status word names the line, not "Got 1 result".
-        (f"{run_1},deploy,{_now()},bo,typo", "status 'deploy' is not one of"),
+        (f"{run_1},deploy,{_now()},bo,typo", "status 'deploy' is not a decision"),
         # A UTC offset is refused with the UTC spelling, not bad advice.
         (f"{run_1},deployed,2026-01-05 12:00:00+02:00,bo,tz", "2026-01-05 10:00:00"),
     ]
