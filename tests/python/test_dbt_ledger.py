@@ -79,7 +79,7 @@ def _random_case(rng: random.Random) -> tuple[list[ledger.RunFacts], str]:
         current = status.get(run_id, "pending")
         if rng.random() < 0.8:  # mostly what the rules allow from here
             options = {
-                "pending": ["deployed", "persisted", "ignored"],
+                "pending": ["deployed", "persisted", "persisted", "ignored"],
                 "persisted": ["deployed", "ignored"],
                 "deployed": ["ignored"],
             }.get(current, list(ledger.STATUSES))
@@ -87,7 +87,8 @@ def _random_case(rng: random.Random) -> tuple[list[ledger.RunFacts], str]:
             options = list(ledger.STATUSES)
         new = rng.choice(options)
         status[run_id] = new
-        when = rng.choice(times)
+        # Mostly after the runs were recorded; sometimes backdated.
+        when = rng.choice(times[3:] if rng.random() < 0.85 else times[:4])
         reason = rng.choice(
             ["r", "r", "rollback to x: r", "rollback: r", "override gates (g): r"]
         )
