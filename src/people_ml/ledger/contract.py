@@ -408,7 +408,7 @@ def _cast(series: pd.Series, column: Column, table: str) -> pd.Series:
                 values = values.dt.tz_convert("UTC").dt.tz_localize(None)
             return values.astype(dtype)
         if str(series.dtype) == dtype:
-            return series.copy()
+            return series  # already typed (copy-on-write: never changed in place)
         return series.astype(dtype)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ContractError(
