@@ -128,9 +128,8 @@ def _drop_vs_shown(
             f"{shown_run[:12]} on the same test rows: {drop:+.1%}"
         )
     verdict = "pass" if drop <= limit else "fail"
-    return _row(
-        gate, verdict, f"{what}, at most {limit:g}", threshold=limit, value=drop
-    )
+    bound = f"{limit:g}" if metric == "roc_auc" else f"{limit:+.1%}"
+    return _row(gate, verdict, f"{what}, at most {bound}", threshold=limit, value=drop)
 
 
 def _interval_gate(

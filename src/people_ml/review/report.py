@@ -310,6 +310,16 @@ def _groups(
     return lines
 
 
+def _compared_note(review: dict[str, pd.DataFrame], shown_run_id: str | None) -> str:
+    compared = review["comparisons"]["compared_run_id"].dropna().unique()
+    if len(compared) and compared[0] != shown_run_id:
+        return (
+            f" (this run was compared with run {str(compared[0])[:12]}, which BI "
+            "showed when it was made)"
+        )
+    return ""
+
+
 def render_review(
     run: pd.Series,
     status: str,
@@ -330,7 +340,8 @@ def render_review(
         f"{pd.Timestamp(run['test_date']):%Y-%m-%d}"
         if pd.notna(run.get("test_date"))
         else "",
-        f"  BI shows now: {shown_run_id or 'no run'}",
+        f"  BI shows now: {shown_run_id or 'no run'}"
+        + _compared_note(review, shown_run_id),
         "",
         "1. PERFORMANCE, SIDE BY SIDE",
         *_side_by_side(review, problem_type),
