@@ -79,7 +79,8 @@
         ci_high double,
         n_rows bigint,
         is_suppressed boolean,
-        is_reference_group boolean
+        is_reference_group boolean,
+        min_group_size bigint
     );
 
     create table if not exists ml_store.run_comparisons (

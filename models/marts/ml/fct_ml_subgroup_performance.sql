@@ -46,6 +46,7 @@ final as (
             else group_metrics.n_rows
         end as group_size,
         group_metrics.is_suppressed,
+        group_metrics.min_group_size,
         group_metrics.is_reference_group,
         group_metrics.group_value is null as is_summary
 

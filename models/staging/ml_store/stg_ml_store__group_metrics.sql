@@ -20,7 +20,8 @@ renamed as (
         ci_high,
         n_rows,
         is_suppressed,
-        is_reference_group
+        is_reference_group,
+        min_group_size
 
     from source
 

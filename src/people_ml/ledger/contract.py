@@ -206,6 +206,11 @@ STORE_TABLES: dict[str, Table] = {
                 Column("n_rows", "bigint", "Rows in the group."),
                 Column("is_suppressed", "boolean", "Below the minimum group size."),
                 Column("is_reference_group", "boolean", "The largest group."),
+                Column(
+                    "min_group_size",
+                    "bigint",
+                    "The review policy's minimum group size (smaller: suppressed).",
+                ),
             ),
         ),
         Table(

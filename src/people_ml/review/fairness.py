@@ -774,4 +774,5 @@ def group_metrics(
             )
 
     frame = pd.DataFrame.from_records(records, columns=list(table.column_names))
+    frame["min_group_size"] = min_group_size
     return conform(frame, table)

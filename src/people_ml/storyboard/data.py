@@ -344,12 +344,22 @@ def format_money(value: float | None) -> str:
 
 # --- Review: whether to deploy a pending run ---------------------------------
 
-# The smallest group whose figures are shown: the review policy's
-# ``min_group_size`` (10 in every spec). The marts do not carry it; below it a
-# group's figures are NULL in ``fct_ml_subgroup_performance`` and the page
-# names the group without a number.
-MIN_GROUP_SIZE = 10
-SUPPRESSED = f"fewer than {MIN_GROUP_SIZE} people"
+# The smallest group whose figures are shown is the review policy's
+# ``min_group_size``, carried by ``fct_ml_subgroup_performance``; below it a
+# group's figures are NULL and the page names the group without a number.
+
+
+def min_group_size(groups: pd.DataFrame) -> int:
+    """The run's minimum group size, from the mart (the policy's default 10)."""
+    sizes = groups["min_group_size"].dropna() if "min_group_size" in groups else []
+    return int(sizes.iloc[0]) if len(sizes) else 10
+
+
+def suppressed_label(groups: pd.DataFrame) -> str:
+    """How a suppressed group's size reads: 'fewer than 10 people'."""
+    return f"fewer than {min_group_size(groups)} people"
+
+
 BANDS = ("low", "medium", "high")
 VERDICTS = {
     "pass": "Pass",
@@ -656,7 +666,7 @@ def fairness_table(
         reference = bool(g["is_reference_group"].fillna(False).any())
         row = {"Group": f"{group} (largest)" if reference else str(group)}
         if bool(g["is_suppressed"].fillna(False).any()):
-            row["People"] = SUPPRESSED
+            row["People"] = suppressed_label(groups)
             row |= {label: "" for _, label, _ in columns}
             rows.append(row)
             continue

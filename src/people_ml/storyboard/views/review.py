@@ -192,7 +192,8 @@ else:
     value_title, share = "Actual minus expected pay", False
 st.caption(
     "In brackets: 95% bootstrap intervals (small groups have wide ones; the gates "
-    f"judge the whole interval). Groups of {data.SUPPRESSED} are named but never "
+    f"judge the whole interval). Groups of {data.suppressed_label(groups)} are "
+    "named but never "
     "given a figure, to protect the people in them."
 )
 if not protected:
