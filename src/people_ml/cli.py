@@ -338,7 +338,9 @@ def _cmd_unfreeze(args: argparse.Namespace, project: ProjectPaths) -> int:
 def _decision_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reason", required=True, help="why (required)")
     parser.add_argument(
-        "--by", help="who decides (default: PEOPLE_ML_USER, else your login)"
+        "--by",
+        help="who decides (default: PEOPLE_ML_USER, else your login, else git's "
+        "user.email)",
     )
     parser.add_argument(
         "--apply",
@@ -352,7 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="people-ml",
         description="dbt-native people analytics: data, runs and decisions.",
-        epilog="Exit codes: 0 ok, 1 failed, 2 bad usage or input.",
+        epilog=(
+            "Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 refused by a rule, "
+            "4 the warehouse is locked by a running build."
+        ),
     )
     parser.add_argument("--version", action="version", version=__version__)
     parser.add_argument(
