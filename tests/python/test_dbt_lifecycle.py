@@ -178,6 +178,11 @@ def _now() -> str:
     return f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}"
 
 
+def _other_id(run_id: str) -> str:
+    """A run id that differs from ``run_id`` in its last character only."""
+    return run_id[:-1] + ("1" if run_id.endswith("0") else "0")
+
+
 def _run_counts(project: Project) -> tuple[int, int]:
     return (
         project.query("select count(*) from ml.ml_attrition_runs")[0][0],
@@ -200,7 +205,7 @@ def _hand_edits_that_break_the_log_fail_the_build(
         (f"{run_3},ignored,{_now()},bo,hand edit", "already deployed"),
         (f"{run_3},persisted,{_now()},bo,hand edit", "already deployed"),
         # A run this warehouse does not know: a warning, not an error.
-        (f"{run_1[:-1]}0,persisted,{_now()},bo,typo", None),
+        (f"{_other_id(run_1)},persisted,{_now()},bo,typo", None),
         # An unknown status word names the line, not "Got 1 result".
         (f"{run_1},deploy,{_now()},bo,typo", "status 'deploy' is not a decision"),
         # A UTC offset is refused with the UTC spelling, not bad advice.
