@@ -19,6 +19,7 @@ from people_ml.synthetic._params import (
     TABLES,
     SimulationConfig,
 )
+from people_ml.synthetic._population import populate
 from people_ml.synthetic._writer import write_json_atomic, write_tables
 
 MANIFEST_NAME = "_manifest.json"
@@ -151,6 +152,7 @@ def simulate(
         Integer-coded tables, the as-of day and, if asked, the panel.
     """
     sim = Simulator(employees, seed, start_date, config, record_panel=record_panel)
+    populate(sim)
     return sim.run(months)
 
 

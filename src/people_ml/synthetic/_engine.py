@@ -55,6 +55,7 @@ from people_ml.synthetic._params import (
     InvoluntaryCoefficients,
     SimulationConfig,
 )
+from people_ml.synthetic._ratings import draw_ratings
 from people_ml.synthetic._state import Table, Workers
 from people_ml.synthetic._structure import OrgStructure, build_structure
 
@@ -343,9 +344,11 @@ class Simulator:
 
     # --------------------------------------------------------------------- run
     def run(self, months: int) -> SimulationResult:
-        from people_ml.synthetic._population import populate
+        """Simulate ``months`` months from the start population.
 
-        populate(self)
+        The caller populates the start date first
+        (:func:`people_ml.synthetic._population.populate`).
+        """
         for m in range(months):
             self.step(m)
         last_first = add_months(self.start, months - 1)
@@ -411,7 +414,7 @@ class Simulator:
         if month == 1:
             review_year = year - 1
             eligible = act[st.hire_day[act] < to_day(dt.date(review_year, 10, 1))]
-            ratings = _draw_ratings(
+            ratings = draw_ratings(
                 rng, st.theta[eligible], wf.rating_signal, wf.rating_cuts
             )
             days = weekdays_between(
@@ -856,14 +859,6 @@ class Simulator:
 
 
 # ------------------------------------------------------------------ module helpers
-def _draw_ratings(
-    rng: np.random.Generator, theta: np.ndarray, signal: float, cuts: tuple[float, ...]
-) -> np.ndarray:
-    """Ratings 1-5 from the latent performance plus noise (unit variance)."""
-    score = signal * theta + np.sqrt(1 - signal**2) * rng.normal(0, 1, len(theta))
-    return 1 + np.searchsorted(np.array(cuts), score).astype(np.int64)
-
-
 def _reasons(
     rng: np.random.Generator,
     att: AttritionCoefficients,

@@ -34,6 +34,7 @@ from people_ml.synthetic._params import (
     MANAGER_CHANGE,
     PROMOTION,
 )
+from people_ml.synthetic._ratings import draw_ratings
 
 if TYPE_CHECKING:
     from people_ml.synthetic._engine import Simulator
@@ -64,7 +65,6 @@ def _draw_rating_days(rng: np.random.Generator, year: int, k: int) -> np.ndarray
 
 def populate(sim: Simulator) -> None:
     """Create the start-date population and its history in ``sim``."""
-    from people_ml.synthetic._engine import _draw_ratings
 
     cfg, s, st = sim.cfg, sim.structure, sim.w
     wf, pay = cfg.workforce, cfg.pay
@@ -160,7 +160,7 @@ def populate(sim: Simulator) -> None:
     rating_by_year: dict[int, np.ndarray] = {}
     for year in (last_review - 1, last_review):
         eligible = np.flatnonzero(hire < to_day(dt.date(year, 10, 1)))
-        ratings = _draw_ratings(
+        ratings = draw_ratings(
             rng, st.theta[eligible], wf.rating_signal, wf.rating_cuts
         )
         days = _draw_rating_days(rng, year + 1, len(eligible))
