@@ -126,6 +126,62 @@
         threshold double,
         message string
     );
+    {% if target.type == 'duckdb' %}
+    alter table ml_store.predictions add column if not exists sample_date date;
+    alter table ml_store.predictions add column if not exists prediction double;
+    alter table ml_store.predictions add column if not exists predicted_class integer;
+    alter table ml_store.predictions add column if not exists base_value double;
+    alter table ml_store.predictions add column if not exists model_output double;
+    alter table ml_store.shap_values add column if not exists feature_value string;
+    alter table ml_store.shap_values add column if not exists shap_value double;
+    alter table ml_store.metrics add column if not exists class_label string;
+    alter table ml_store.metrics add column if not exists value double;
+    alter table ml_store.feature_profiles add column if not exists detected_type string;
+    alter table ml_store.feature_profiles add column if not exists missing_share double;
+    alter table ml_store.feature_profiles add column if not exists distinct_count bigint;
+    alter table ml_store.feature_profiles add column if not exists treatment string;
+    alter table ml_store.feature_profiles add column if not exists status string;
+    alter table ml_store.feature_profiles add column if not exists reason string;
+    alter table ml_store.feature_profiles add column if not exists target_association double;
+    alter table ml_store.feature_profiles add column if not exists association_measure string;
+    alter table ml_store.feature_profiles add column if not exists is_leakage_suspect boolean;
+    alter table ml_store.feature_profiles add column if not exists n_observations bigint;
+    alter table ml_store.warnings add column if not exists severity string;
+    alter table ml_store.warnings add column if not exists code string;
+    alter table ml_store.warnings add column if not exists message string;
+    alter table ml_store.test_predictions add column if not exists sample_date date;
+    alter table ml_store.test_predictions add column if not exists actual double;
+    alter table ml_store.test_predictions add column if not exists prediction double;
+    alter table ml_store.test_predictions add column if not exists predicted_class integer;
+    alter table ml_store.group_metrics add column if not exists attribute_kind string;
+    alter table ml_store.group_metrics add column if not exists group_value string;
+    alter table ml_store.group_metrics add column if not exists value double;
+    alter table ml_store.group_metrics add column if not exists ci_low double;
+    alter table ml_store.group_metrics add column if not exists ci_high double;
+    alter table ml_store.group_metrics add column if not exists n_rows bigint;
+    alter table ml_store.group_metrics add column if not exists is_suppressed boolean;
+    alter table ml_store.group_metrics add column if not exists is_reference_group boolean;
+    alter table ml_store.group_metrics add column if not exists min_group_size bigint;
+    alter table ml_store.run_comparisons add column if not exists candidate_value double;
+    alter table ml_store.run_comparisons add column if not exists compared_value double;
+    alter table ml_store.driver_comparisons add column if not exists candidate_rank bigint;
+    alter table ml_store.driver_comparisons add column if not exists compared_rank bigint;
+    alter table ml_store.driver_comparisons add column if not exists candidate_importance double;
+    alter table ml_store.driver_comparisons add column if not exists compared_importance double;
+    alter table ml_store.driver_comparisons add column if not exists candidate_direction string;
+    alter table ml_store.driver_comparisons add column if not exists compared_direction string;
+    alter table ml_store.driver_comparisons add column if not exists change string;
+    alter table ml_store.comparison_movers add column if not exists candidate_prediction double;
+    alter table ml_store.comparison_movers add column if not exists compared_prediction double;
+    alter table ml_store.comparison_movers add column if not exists candidate_band string;
+    alter table ml_store.comparison_movers add column if not exists compared_band string;
+    alter table ml_store.comparison_movers add column if not exists percentile_change double;
+    alter table ml_store.gate_results add column if not exists value double;
+    alter table ml_store.gate_results add column if not exists ci_low double;
+    alter table ml_store.gate_results add column if not exists ci_high double;
+    alter table ml_store.gate_results add column if not exists threshold double;
+    alter table ml_store.gate_results add column if not exists message string;
+    {% endif %}
     {% endset %}
     {% do run_query(ddl) %}
 {% endmacro %}

@@ -57,6 +57,15 @@ def render_macros() -> str:
         "    " + table.ddl(STORE_SCHEMA).replace("\n", "\n    ")
         for table in STORE_TABLES.values()
     )
+    # A warehouse made before a column joined the contract gains it (DuckDB;
+    # the rows it already holds read it as null).
+    added = "\n".join(
+        f"    alter table {STORE_SCHEMA}.{table.name} add column if not exists "
+        f"{column.name} {column.sql_type};"
+        for table in STORE_TABLES.values()
+        for column in table.columns
+        if column.nullable
+    )
     transitions = _rows(
         ("from_status", "to_status", "actor_kind", "rule_code", "reason_prefix"),
         transition_matrix(),
@@ -70,6 +79,9 @@ def render_macros() -> str:
     create schema if not exists {STORE_SCHEMA};
 
 {ddl}
+    {{% if target.type == 'duckdb' %}}
+{added}
+    {{% endif %}}
     {{% endset %}}
     {{% do run_query(ddl) %}}
 {{% endmacro %}}
