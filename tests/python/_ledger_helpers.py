@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pytest
 
 HEADER = "run_id,status,decided_at,decided_by,reason\n"
 RUNS = {
@@ -65,6 +66,15 @@ def make_project(root: Path) -> Path:
     make_warehouse(root / "warehouse" / "people_ml.duckdb")
     (root / "seeds" / "run_status.csv").write_text(HEADER)
     return root
+
+
+def ledger_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """:func:`make_project` in ``root``, the commands pointed at it.
+
+    conftest's autouse fixture has already cleared the user's state variables.
+    """
+    monkeypatch.setenv("PEOPLE_ML_HOME", str(root))
+    return make_project(root)
 
 
 def write_log(project: Path, *lines: str, header: str = HEADER) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from _ledger_helpers import CREATED, HEADER, RUNS, make_project, write_log
+from _ledger_helpers import CREATED, HEADER, RUNS, ledger_project, write_log
 
 from people_ml import ledger, lifecycle
 from people_ml.cli import EXIT_BUSY, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
@@ -19,10 +19,7 @@ from people_ml.cli import EXIT_BUSY, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("PEOPLE_ML_HOME", "PEOPLE_ML_DUCKDB", "PEOPLE_ML_USER"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("PEOPLE_ML_HOME", str(tmp_path))
-    return make_project(tmp_path)
+    return ledger_project(tmp_path, monkeypatch)
 
 
 def seed(project: Path, *lines: str) -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from _ledger_helpers import make_project, write_log
+from _ledger_helpers import ledger_project, write_log
 
 from people_ml import ledger
 from people_ml.cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
@@ -15,10 +15,7 @@ from people_ml.runs import decisions_frame
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("PEOPLE_ML_DUCKDB", "PEOPLE_ML_USER"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("PEOPLE_ML_HOME", str(tmp_path))
-    return make_project(tmp_path)
+    return ledger_project(tmp_path, monkeypatch)
 
 
 def test_a_decision_dated_before_its_run_is_refused(

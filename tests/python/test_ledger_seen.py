@@ -15,17 +15,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from _ledger_helpers import HEADER, make_project, write_log
+from _ledger_helpers import HEADER, ledger_project, write_log
 
 from people_ml.cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("PEOPLE_ML_DUCKDB", "PEOPLE_ML_USER"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("PEOPLE_ML_HOME", str(tmp_path))
-    return make_project(tmp_path)
+    return ledger_project(tmp_path, monkeypatch)
 
 
 def _log(project: Path) -> Path:

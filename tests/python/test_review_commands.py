@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from _ledger_helpers import make_project, write_log
+from _ledger_helpers import ledger_project, write_log
 
 from people_ml.cli import EXIT_OK, EXIT_REFUSED, main
 from people_ml.ledger.contract import STORE_TABLES
@@ -15,10 +15,7 @@ from people_ml.ledger.contract import STORE_TABLES
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("PEOPLE_ML_DUCKDB", "PEOPLE_ML_USER", "PEOPLE_ML_ARTIFACT_DIR"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("PEOPLE_ML_HOME", str(tmp_path))
-    root = make_project(tmp_path)
+    root = ledger_project(tmp_path, monkeypatch)
     with duckdb.connect(str(root / "warehouse" / "people_ml.duckdb")) as con:
         con.execute("create schema ml_store")
         con.execute(STORE_TABLES["gate_results"].ddl())
