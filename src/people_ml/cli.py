@@ -155,7 +155,7 @@ def _store(project: ProjectPaths) -> lifecycle.RunStore:
 
 
 def _seed(project: ProjectPaths) -> Path:
-    return project.seeds_dir / "run_status.csv"
+    return project.root / ledger.log.DEFAULT_NAME
 
 
 def _cmd_runs(args: argparse.Namespace, project: ProjectPaths) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from people_ml.ledger.log import HEADER_LINE
+from people_ml.ledger.log import DEFAULT_NAME, HEADER_LINE
 
 PROJECT_FILE = "dbt_project.yml"
 # What makes up a people_ml dbt project, as opposed to its state (extract,
@@ -24,7 +24,7 @@ PROJECT_ITEMS = (
     "analyses",
 )
 # The decision log is the user's (under their version control), never copied.
-DECISION_LOG = Path("seeds") / "run_status.csv"
+DECISION_LOG = Path(DEFAULT_NAME)
 DECISION_LOG_HEADER = f"{HEADER_LINE}\n"
 # Environment variables that point at a project's state or name its user.
 STATE_VARIABLES = (

@@ -64,7 +64,7 @@ def invocation_id() -> str:
 
 def decision_log_path() -> Path:
     """The decision log, anchored to the project (``PEOPLE_ML_HOME``)."""
-    return Path(os.environ.get("PEOPLE_ML_HOME", ".")) / "seeds" / "run_status.csv"
+    return Path(os.environ.get("PEOPLE_ML_HOME", ".")) / ledger.log.DEFAULT_NAME
 
 
 def decisions_frame(decisions: tuple[ledger.Decision, ...]) -> pd.DataFrame:

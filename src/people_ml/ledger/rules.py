@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .log import STATUSES, SYSTEM_ACTOR, Decision, DecisionLogError
+from .log import DEFAULT_NAME, STATUSES, SYSTEM_ACTOR, Decision, DecisionLogError
 
 __all__ = [
     "ACTORS",
@@ -246,7 +246,7 @@ class Violation:
     model_key: str | None = None
     other_run_id: str | None = None
 
-    def message(self, source: str = "seeds/run_status.csv") -> str:
+    def message(self, source: str = DEFAULT_NAME) -> str:
         """What is wrong, where, and the fix."""
         d = self.decision
         if d.line is None:
@@ -402,7 +402,7 @@ def check_run_ids(
     decisions: Sequence[Decision],
     runs: Mapping[str, RunFacts],
     *,
-    source: str = "seeds/run_status.csv",
+    source: str = DEFAULT_NAME,
 ) -> None:
     """Refuse a line naming a run by a prefix of its id (as `runs` prints it).
 
@@ -433,7 +433,7 @@ def check_nothing_lost(
     current: Sequence[Decision],
     runs: Mapping[str, RunFacts],
     *,
-    source: str = "seeds/run_status.csv",
+    source: str = DEFAULT_NAME,
 ) -> None:
     """Refuse a log that lost decisions a build already read.
 
@@ -468,7 +468,7 @@ def validate(
     decisions: Sequence[Decision],
     runs: Mapping[str, RunFacts],
     *,
-    source: str = "seeds/run_status.csv",
+    source: str = DEFAULT_NAME,
 ) -> Ledger:
     """Check a whole log with the run records; the ledger it gives.
 
