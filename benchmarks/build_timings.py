@@ -4,7 +4,10 @@ For each size: copy the project to a temporary folder, generate the synthetic
 HRIS extract, run `dbt build` (AutoML trains both ML models), freeze both runs,
 advance one month and build again (scoring only). Prints wall time and peak
 memory of each build, and the fit / predict / SHAP / review seconds each run
-recorded (the review: group metrics, the comparison with the shown run, gates).
+recorded (the review: group metrics, the comparison with the shown run, gates;
+monitoring: drift against the training reference and input checks), and the
+node seconds of the monitoring SQL (realized performance, drift and alert
+marts and their tests) from dbt's run_results.json.
 
     python benchmarks/build_timings.py                  # default size
     python benchmarks/build_timings.py --employees 100000
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -30,6 +34,18 @@ from people_ml.project import copy_project_files, isolated_env
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = ("ml_attrition_runs", "ml_expected_pay_runs")
+#: dbt nodes of the monitoring SQL (models and tests), by name.
+MONITORING_NODES = ("realized", "drift", "input_issues", "monitor")
+
+
+def _monitoring_node_seconds(root: Path) -> float:
+    """Node seconds of the monitoring models and tests in the last dbt run."""
+    results = json.loads((root / "target" / "run_results.json").read_text())
+    return sum(
+        r["execution_time"]
+        for r in results["results"]
+        if any(part in r["unique_id"] for part in MONITORING_NODES)
+    )
 
 
 def _copy(root: Path) -> None:
@@ -62,7 +78,7 @@ def _runs(root: Path, run_number: int) -> list[tuple]:
             con.execute(
                 f"select '{model}', run_id, mode, n_train_rows, n_predict_rows, "
                 f"fit_seconds, predict_seconds, explain_seconds, review_seconds, "
-                f"total_seconds "
+                f"monitoring_seconds, total_seconds "
                 f"from ml.{model} where run_number = {run_number}"
             ).fetchone()
             for model in MODELS
@@ -94,6 +110,7 @@ def main() -> None:
     rows.append(("generate", seconds, mib))
     seconds, mib = _timed([str(bin_dir / "dbt"), "build"], root)
     rows.append(("dbt build (train)", seconds, mib))
+    sql_seconds = [("train", _monitoring_node_seconds(root))]
     trained = _runs(root, 1)
     with (root / "seeds" / "run_status.csv").open("a") as log:
         for run in trained:
@@ -108,6 +125,7 @@ def main() -> None:
     rows.append(("advance 1 month", seconds, mib))
     seconds, mib = _timed([str(bin_dir / "dbt"), "build"], root)
     rows.append(("dbt build (score)", seconds, mib))
+    sql_seconds.append(("score", _monitoring_node_seconds(root)))
     scored = _runs(root, 2)
 
     print(
@@ -120,15 +138,19 @@ def main() -> None:
         print(f"{step:<22}{seconds:>10.1f}{mib:>12.0f}")
     print(
         f"\n{'run':<24}{'mode':<9}{'train rows':>11}{'predicted':>10}"
-        f"{'fit s':>8}{'predict s':>10}{'SHAP s':>8}{'review s':>9}{'total s':>9}"
+        f"{'fit s':>8}{'predict s':>10}{'SHAP s':>8}{'review s':>9}"
+        f"{'monitor s':>10}{'total s':>9}"
     )
-    for model, _, mode, n_train, n_predict, fit, predict, shap, review, total in (
-        trained + scored
-    ):
+    for run in trained + scored:
+        model, _, mode, n_train, n_predict, fit, predict, shap, review = run[:9]
+        monitor, total = run[9], run[10]
         print(
             f"{model:<24}{mode:<9}{n_train:>11,}{n_predict:>10,}{fit:>8.1f}"
-            f"{predict:>10.2f}{shap:>8.1f}{review:>9.1f}{total:>9.1f}"
+            f"{predict:>10.2f}{shap:>8.1f}{review:>9.1f}{monitor:>10.2f}{total:>9.1f}"
         )
+    print()
+    for build, node_seconds in sql_seconds:
+        print(f"monitoring SQL nodes, {build} build: {node_seconds:.1f} node-seconds")
     if args.keep:
         print(f"\nkept {root}")
     else:

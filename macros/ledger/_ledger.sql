@@ -126,6 +126,46 @@
         threshold double,
         message string
     );
+
+    create table if not exists ml_store.feature_drift (
+        run_id string not null,
+        feature string not null,
+        feature_kind string not null,
+        baseline string not null,
+        baseline_run_id string,
+        statistic string not null,
+        value double,
+        p_value double,
+        reference_rows bigint,
+        current_rows bigint,
+        warn_threshold double,
+        alert_threshold double,
+        drift_status string
+    );
+
+    create table if not exists ml_store.drift_bins (
+        run_id string not null,
+        feature string not null,
+        bin_number bigint not null,
+        bin_label string,
+        lower_bound double,
+        upper_bound double,
+        reference_share double,
+        current_share double,
+        current_rows bigint
+    );
+
+    create table if not exists ml_store.input_issues (
+        run_id string not null,
+        feature string not null,
+        issue string not null,
+        severity string,
+        row_count bigint,
+        row_share double,
+        examples string,
+        baseline_run_id string,
+        message string
+    );
     {% if target.type == 'duckdb' %}
     alter table ml_store.predictions add column if not exists sample_date date;
     alter table ml_store.predictions add column if not exists prediction double;
@@ -181,6 +221,26 @@
     alter table ml_store.gate_results add column if not exists ci_high double;
     alter table ml_store.gate_results add column if not exists threshold double;
     alter table ml_store.gate_results add column if not exists message string;
+    alter table ml_store.feature_drift add column if not exists baseline_run_id string;
+    alter table ml_store.feature_drift add column if not exists value double;
+    alter table ml_store.feature_drift add column if not exists p_value double;
+    alter table ml_store.feature_drift add column if not exists reference_rows bigint;
+    alter table ml_store.feature_drift add column if not exists current_rows bigint;
+    alter table ml_store.feature_drift add column if not exists warn_threshold double;
+    alter table ml_store.feature_drift add column if not exists alert_threshold double;
+    alter table ml_store.feature_drift add column if not exists drift_status string;
+    alter table ml_store.drift_bins add column if not exists bin_label string;
+    alter table ml_store.drift_bins add column if not exists lower_bound double;
+    alter table ml_store.drift_bins add column if not exists upper_bound double;
+    alter table ml_store.drift_bins add column if not exists reference_share double;
+    alter table ml_store.drift_bins add column if not exists current_share double;
+    alter table ml_store.drift_bins add column if not exists current_rows bigint;
+    alter table ml_store.input_issues add column if not exists severity string;
+    alter table ml_store.input_issues add column if not exists row_count bigint;
+    alter table ml_store.input_issues add column if not exists row_share double;
+    alter table ml_store.input_issues add column if not exists examples string;
+    alter table ml_store.input_issues add column if not exists baseline_run_id string;
+    alter table ml_store.input_issues add column if not exists message string;
     {% endif %}
     {% endset %}
     {% do run_query(ddl) %}
@@ -283,5 +343,5 @@
 
 {#- The ml_store tables, by name. -#}
 {% macro ledger_store_tables() %}
-    {{ return(['predictions', 'shap_values', 'metrics', 'feature_profiles', 'warnings', 'test_predictions', 'group_metrics', 'run_comparisons', 'driver_comparisons', 'comparison_movers', 'gate_results']) }}
+    {{ return(['predictions', 'shap_values', 'metrics', 'feature_profiles', 'warnings', 'test_predictions', 'group_metrics', 'run_comparisons', 'driver_comparisons', 'comparison_movers', 'gate_results', 'feature_drift', 'drift_bins', 'input_issues']) }}
 {% endmacro %}

@@ -23,5 +23,10 @@ def model(dbt, session):
             "fct_ml_subgroup_performance": dbt.ref("fct_ml_subgroup_performance"),
             "fct_ml_run_comparison": dbt.ref("fct_ml_run_comparison"),
             "fct_ml_run_gates": dbt.ref("fct_ml_run_gates"),
+            "fct_ml_realized_performance": dbt.ref("fct_ml_realized_performance"),
+            "fct_ml_feature_drift": dbt.ref("fct_ml_feature_drift"),
+            "fct_ml_drift_bins": dbt.ref("fct_ml_drift_bins"),
+            "fct_ml_input_issues": dbt.ref("fct_ml_input_issues"),
+            "fct_ml_monitoring_alerts": dbt.ref("fct_ml_monitoring_alerts"),
         }
     )

@@ -65,8 +65,12 @@ def _cmd_advance(args: argparse.Namespace, project: ProjectPaths) -> int:
     from people_ml.synthetic import advance
 
     out_dir = Path(args.out) if args.out else project.raw_dir
-    summary = advance(out_dir, months=args.months)
+    summary = advance(out_dir, months=args.months, shocks=args.shock or ())
     _print_summary("Advanced", summary)
+    if summary.shocks:
+        print("  shocks (replayed on every later advance):")
+        for scheduled in summary.shocks:
+            print(f"    {scheduled.shock.spec}  from {scheduled.start_month}")
     return EXIT_OK
 
 
@@ -294,6 +298,29 @@ def _cmd_review(args: argparse.Namespace, project: ProjectPaths) -> int:
     return EXIT_OK
 
 
+def _cmd_monitor(args: argparse.Namespace, project: ProjectPaths) -> int:
+    from people_ml.monitoring import report
+
+    store = _store(project)
+    state = lifecycle.read_ledger(store, _seed(project))
+    keys = sorted(store.runs["model_key"].dropna().unique())
+    if args.model is not None and args.model not in keys:
+        raise CommandError(
+            f"no runs of ML model {args.model!r} (known: {', '.join(keys) or 'none'})"
+        )
+    with lifecycle.connect_warehouse(project.warehouse) as con:
+        try:
+            models = report.load_monitoring(con, args.model)
+        except report.MonitoringReportError as error:
+            raise CommandError(str(error), EXIT_REFUSED) from None
+    frozen = {key: run for key in keys if (run := state.frozen_run(key)) is not None}
+    text, alerts = report.render_monitoring(
+        models, ledger_shown=state.shown_runs(), ledger_frozen=frozen
+    )
+    print(text)
+    return EXIT_FAILED if alerts else EXIT_OK
+
+
 def _cmd_rollback(args: argparse.Namespace, project: ProjectPaths) -> int:
     done = lifecycle.rollback(
         _store(project),
@@ -349,6 +376,32 @@ def _decision_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+ADVANCE_DESCRIPTION = """\
+Re-simulate the extract from its manifest with N more months: every row dated on
+or before the old as-of date stays unchanged. Each --shock starts on the first
+day of the first new month, is recorded in the manifest (with that month) and is
+replayed by every later advance; nothing dated before it changes. Names are
+checked against the extract: an unknown department or division is refused with
+the list of valid ones. See docs/monitoring.md."""
+
+ADVANCE_EPILOG = """\
+shocks:
+  rename-department:OLD=NEW  the department OLD (and its teams' name prefix) is
+                             called NEW; org_units has no name history, so NEW
+                             replaces OLD throughout the extract
+  pay-cut:DIVISION:PERCENT   everyone active in the division gets base salary
+                             cut by PERCENT percent (above 0, at most 50; a
+                             market_adjustment row) and no January top-up to
+                             the band minimum for 12 months
+  hiring-wave:COUNT          COUNT extra external hires in the month, spread
+                             over teams by size; the headcount plan grows by
+                             COUNT (at most the starting headcount)
+
+example:
+  people-ml advance --months 3 --shock pay-cut:Sales:10 \\
+      --shock 'rename-department:Platform=Core Platform'"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``people-ml``."""
     parser = argparse.ArgumentParser(
@@ -380,9 +433,21 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(handler=_cmd_generate)
 
     advance = commands.add_parser(
-        "advance", help="move the synthetic company forward by N months"
+        "advance",
+        help="move the synthetic company forward by N months (optionally with a "
+        "known shock)",
+        description=ADVANCE_DESCRIPTION,
+        epilog=ADVANCE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    advance.add_argument("--months", type=int, required=True)
+    advance.add_argument("--months", type=int, required=True, help="months to add")
+    advance.add_argument(
+        "--shock",
+        action="append",
+        metavar="KIND:ARGS",
+        help="a known shock in the first new month (repeatable): "
+        "rename-department:OLD=NEW, pay-cut:DIVISION:PERCENT or hiring-wave:COUNT",
+    )
     advance.add_argument("--out", help="folder of the extract (default: data/raw/hris)")
     advance.set_defaults(handler=_cmd_advance)
 
@@ -427,6 +492,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     review.add_argument("run_id", help="run id or a unique prefix of one")
     review.set_defaults(handler=_cmd_review)
+
+    monitor = commands.add_parser(
+        "monitor",
+        help="the state of every deployed model: drift, unseen input, realized "
+        "performance, alerts (exit 1 when an alert fires)",
+        description="Print the state of every deployed ML model (or one) from the "
+        "last build's monitoring marts: the latest run's feature drift and input "
+        "issues, the realized performance of deployed runs inside their window, "
+        "and the alerts firing.",
+        epilog="exit codes: 0 no alert; 1 at least one alert fired; 2 usage error "
+        "(an unknown model, or no warehouse yet); 3 nothing to judge (the "
+        "warehouse lacks the monitoring marts: run `dbt build`); 4 the warehouse "
+        "is locked by a build.",
+    )
+    monitor.add_argument(
+        "model", nargs="?", help="only this ML model, e.g. attrition (default: all)"
+    )
+    monitor.set_defaults(handler=_cmd_monitor)
 
     rollback = commands.add_parser(
         "rollback",

@@ -73,6 +73,11 @@ PUBLISHED_MARTS = (
     "fct_ml_subgroup_performance",
     "fct_ml_run_comparison",
     "fct_ml_run_gates",
+    "fct_ml_realized_performance",
+    "fct_ml_feature_drift",
+    "fct_ml_drift_bins",
+    "fct_ml_input_issues",
+    "fct_ml_monitoring_alerts",
 )
 
 

@@ -25,6 +25,12 @@ from people_ml.ledger.contract import RUN_RECORD, STORE_SCHEMA, STORE_TABLES, co
 from people_ml.ledger.records import decisions_from_frame, loaded_decisions
 from people_ml.ml import MLModelSpec, RunOutputs, score, train
 from people_ml.ml._outputs import ML_STORE_TABLES
+from people_ml.monitoring import (
+    MONITORING_TABLES,
+    MonitoringOutputs,
+    MonitoringPolicy,
+    monitor_run,
+)
 from people_ml.review.policy import (
     ReviewPolicy,
     check_protected_columns,
@@ -178,9 +184,13 @@ def execute_run(
     # review policy (protected attributes, slices, gates); the risk bands.
     auto_deploy = bool(spec_config.pop("auto_deploy_scored_runs", True))
     review_config = spec_config.pop("review", None)
+    monitoring_config = spec_config.pop("monitoring", None)
     bands = _risk_bands(spec_config.pop("risk_bands", None))
     spec = MLModelSpec.from_config(spec_config)
     policy = ReviewPolicy.from_config(review_config, problem_type=spec.problem_type)
+    monitoring_policy = MonitoringPolicy.from_config(
+        monitoring_config, model_key=spec.key
+    )
     state = ledger.validate(
         decisions_from_frame(decisions), ledger.run_facts(runs), source="the log"
     )
@@ -234,6 +244,18 @@ def execute_run(
         )
     notes += review.notes
     write_review(session, run_id, review, notes)
+    monitoring_started = time.perf_counter()
+    monitoring = monitor_run(
+        run_id=run_id,
+        spec=spec,
+        policy=monitoring_policy,
+        frame=frame,
+        outputs=outputs,
+        session=session,
+        previous_run_id=_previous_run_id(runs),
+    )
+    write_monitoring(session, run_id, monitoring)
+    monitoring_seconds = time.perf_counter() - monitoring_started
     previous = pd.to_numeric(runs.get("run_number"), errors="coerce")
     if previous is None or previous.dropna().empty:
         run_number = 1
@@ -249,11 +271,13 @@ def execute_run(
             **spec_config,
             "auto_deploy_scored_runs": auto_deploy,
             "review": policy.to_dict(),
+            "monitoring": monitoring_policy.to_dict(),
         },
         sort_keys=True,
         default=str,
     )
-    record["review_seconds"] = time.perf_counter() - review_started
+    record["review_seconds"] = monitoring_started - review_started
+    record["monitoring_seconds"] = monitoring_seconds
     record["total_seconds"] = time.perf_counter() - started
     record["created_at"] = pd.Timestamp(dt.datetime.now(dt.UTC)).tz_localize(None)
     return conform(record, RUN_RECORD)
@@ -280,6 +304,14 @@ def candidate_features(frame: pd.DataFrame, spec: MLModelSpec) -> list[str]:
     never = {spec.entity_id, spec.sample_date, spec.target}
     never |= set(spec.exclude) | set(spec.keep_columns)
     return [c for c in frame.columns if c not in never]
+
+
+def _previous_run_id(runs: pd.DataFrame) -> str | None:
+    """The model's latest earlier run (any status), or None on its first."""
+    numbers = pd.to_numeric(runs.get("run_number"), errors="coerce")
+    if numbers is None or numbers.dropna().empty:
+        return None
+    return str(runs.loc[numbers.idxmax(), "run_id"])
 
 
 def _shown_run(runs: pd.DataFrame, run_id: str | None) -> ShownRun | None:
@@ -319,6 +351,11 @@ def write_review(
     """Append the review's rows and the run's further warnings to ml_store."""
     for table in REVIEW_TABLES:
         _insert(session, table, getattr(review, table))
+    write_notes(session, run_id, notes)
+
+
+def write_notes(session: Any, run_id: str, notes: list[tuple[str, str, str]]) -> None:
+    """Append (severity, code, message) notes to the run's warnings."""
     if notes:
         _insert(
             session,
@@ -332,6 +369,13 @@ def write_review(
                 }
             ),
         )
+
+
+def write_monitoring(session: Any, run_id: str, monitoring: MonitoringOutputs) -> None:
+    """Append monitoring's rows (drift, bins, input issues) and notes to ml_store."""
+    for table in MONITORING_TABLES:
+        _insert(session, table, getattr(monitoring, table))
+    write_notes(session, run_id, monitoring.notes)
 
 
 def write_outputs(session: Any, outputs: RunOutputs) -> None:

@@ -430,3 +430,37 @@ def test_train_names_run_and_folder_when_artifacts_cannot_be_written(tmp_path):
     message = str(info.value)
     assert "run-disk" in message and str(blocker / "models") in message
     assert "Not a directory" in message and "PEOPLE_ML_ARTIFACT_DIR" in message
+
+
+def test_training_summary_is_kept_in_the_pickle_and_scoring_reuses_it(
+    trained, panel, store, tmp_path
+):
+    """Drift compares with the frozen run's training data, never the new rows."""
+    from people_ml.ml import load_artifact
+    from people_ml.ml._artifact import save_artifact
+
+    spec, out = trained
+    run = out.run.iloc[0]
+    reference = out.reference
+    assert reference is not None and reference.run_id == "train-1"
+    assert reference.n_rows == run["n_train_rows"]
+    assert [f.name for f in reference.features] == json.loads(run["features"])
+    artifact = load_artifact(
+        store / run["artifact_path"], run["artifact_sha256"], "train-1"
+    )
+    assert artifact.training["reference"] == reference.to_dict()
+    scored = _score(panel, spec, out, store, run_id="score-ref")
+    assert scored.reference == reference
+    # A pickle made before references were stored scores, without one.
+    artifact.training.pop("reference")
+    sha, path = save_artifact(artifact, tmp_path, run_id="train-1")
+    old = _score(
+        panel,
+        spec,
+        out,
+        tmp_path,
+        run_id="score-old",
+        artifact_sha256=sha,
+        artifact_path=Path(path.name),
+    )
+    assert old.reference is None

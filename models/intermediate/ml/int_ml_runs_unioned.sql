@@ -45,6 +45,7 @@ unioned as (
             cast(train_end_date as date) as train_end_date,
             cast(test_date as date) as test_date,
             cast(predict_date as date) as predict_date,
+            label_horizon_months,
             created_at
 
         from {{ run_model }}

@@ -111,6 +111,7 @@ final as (
         runs.train_end_date,
         runs.test_date,
         runs.predict_date,
+        runs.label_horizon_months,
         statuses.decided_at,
         runs.created_at
 

@@ -275,6 +275,91 @@ STORE_TABLES: dict[str, Table] = {
                 Column("message", "string", "What was judged and why."),
             ),
         ),
+        Table(
+            "feature_drift",
+            "One row per run, feature and statistic: the predict set against "
+            "the reference (the training data of the model that scored it), and "
+            "the predictions against the model's previous run.",
+            (
+                _RUN_ID,
+                Column("feature", "string", "The feature, or 'prediction'.", False),
+                Column(
+                    "feature_kind",
+                    "string",
+                    "numeric, categorical or prediction.",
+                    False,
+                ),
+                Column(
+                    "baseline",
+                    "string",
+                    "training (the reference) or previous_run (predictions).",
+                    False,
+                ),
+                Column(
+                    "baseline_run_id",
+                    "string",
+                    "The run whose training data or predictions are the baseline.",
+                ),
+                Column("statistic", "string", "psi, ks or js_distance.", False),
+                Column("value", "double", "The statistic."),
+                Column("p_value", "double", "KS test p-value (ks only)."),
+                Column("reference_rows", "bigint", "Rows behind the baseline."),
+                Column("current_rows", "bigint", "Rows of this run's predict set."),
+                Column("warn_threshold", "double", "PSI above this warns (psi only)."),
+                Column(
+                    "alert_threshold", "double", "PSI above this alerts (psi only)."
+                ),
+                Column(
+                    "drift_status",
+                    "string",
+                    "ok, warn or alert (psi only: KS and JS are evidence).",
+                ),
+            ),
+        ),
+        Table(
+            "drift_bins",
+            "One row per run, feature and bin: the reference's stored bins and "
+            "shares beside the predict set's (the PSI's terms).",
+            (
+                _RUN_ID,
+                Column("feature", "string", "The feature, or 'prediction'.", False),
+                Column("bin_number", "bigint", "1, 2, ... in bin order.", False),
+                Column("bin_label", "string", "The bin: a range or a level."),
+                Column("lower_bound", "double", "Lower edge, exclusive (numeric)."),
+                Column("upper_bound", "double", "Upper edge, inclusive (numeric)."),
+                Column("reference_share", "double", "Share of reference rows."),
+                Column("current_share", "double", "Share of predict-set rows."),
+                Column("current_rows", "bigint", "Predict-set rows in the bin."),
+            ),
+        ),
+        Table(
+            "input_issues",
+            "One row per run, feature and kind of issue: input the model's "
+            "training data never held (unseen levels, values out of range, new "
+            "nulls) and columns gone or new.",
+            (
+                _RUN_ID,
+                Column("feature", "string", "The feature or column.", False),
+                Column(
+                    "issue",
+                    "string",
+                    "unseen_category, out_of_range, unexpected_null, "
+                    "column_missing or column_new.",
+                    False,
+                ),
+                Column("severity", "string", "warning or info."),
+                Column("row_count", "bigint", "Predict-set rows affected."),
+                Column("row_share", "double", "Their share of the predict set."),
+                Column("examples", "string", "Up to five example values (JSON)."),
+                Column(
+                    "baseline_run_id",
+                    "string",
+                    "The run compared with: the training run of the model used, "
+                    "or (columns) the model's previous run.",
+                ),
+                Column("message", "string", "What was found and what to do."),
+            ),
+        ),
     )
 }
 
@@ -301,6 +386,11 @@ RUN_RECORD = Table(
         Column("train_end_date", "date", "Last training sample date."),
         Column("test_date", "date", "The test period's sample date."),
         Column("predict_date", "date", "The sample date predicted for."),
+        Column(
+            "label_horizon_months",
+            "bigint",
+            "Months after a sample date within which its outcome is counted.",
+        ),
         Column("training_data_fingerprint", "string", "sha256 of the training rows."),
         Column("library_versions", "string", "Library versions (JSON)."),
         Column("artifact_sha256", "string", "sha256 of the model pickle."),
@@ -321,6 +411,7 @@ RUN_RECORD = Table(
         Column("invocation_id", "string", "The dbt invocation."),
         Column("spec", "string", "The ML model spec used (JSON)."),
         Column("review_seconds", "double", "Seconds reviewing (groups, gates)."),
+        Column("monitoring_seconds", "double", "Seconds measuring drift and input."),
         Column("total_seconds", "double", "Seconds for the whole run."),
         Column("created_at", "timestamp", "When the run was recorded (UTC).", False),
     ),
@@ -335,6 +426,7 @@ RUN_GLUE_COLUMNS = (
     "invocation_id",
     "spec",
     "review_seconds",
+    "monitoring_seconds",
     "total_seconds",
     "created_at",
 )

@@ -80,6 +80,13 @@ from ._metrics import choose_threshold, evaluate
 from ._model import Explanation, FittedModel, Predictions
 from ._outputs import OUTPUT_COLUMNS, RunOutputs
 from ._profile import profile_features
+from ._reference import (
+    FeatureReference,
+    TrainingReference,
+    level_counts,
+    monitoring_values,
+    numeric_bin_counts,
+)
 from ._run import ModelArtifact, score, train
 from ._shadow import predict_with_run
 from ._spec import ALGORITHMS, MLModelSpec
@@ -95,6 +102,7 @@ __all__ = [
     "DataError",
     "Explanation",
     "ExplanationError",
+    "FeatureReference",
     "FeatureSchema",
     "FittedModel",
     "MLError",
@@ -108,10 +116,14 @@ __all__ = [
     "SplitBoundaries",
     "SplitError",
     "TimeSplit",
+    "TrainingReference",
     "choose_threshold",
     "evaluate",
     "fit_automl",
+    "level_counts",
     "load_artifact",
+    "monitoring_values",
+    "numeric_bin_counts",
     "predict_with_run",
     "profile_features",
     "save_artifact",

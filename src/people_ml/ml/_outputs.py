@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ._model import Explanation, FittedModel, Predictions
+    from ._reference import TrainingReference
     from ._spec import MLModelSpec
     from ._split import SplitBoundaries
 
@@ -94,6 +95,10 @@ class RunOutputs:
     feature_profiles: pd.DataFrame
     warnings: pd.DataFrame
     test_predictions: pd.DataFrame
+    #: The training-data summary of the model used (its own for a trained
+    #: run, the frozen run's for a scored one; None for a pickle that
+    #: predates stored references). Not a table: monitoring reads it.
+    reference: TrainingReference | None = None
 
     def __post_init__(self) -> None:
         for name, cols in OUTPUT_COLUMNS.items():
@@ -186,6 +191,7 @@ def run_record(
         "train_end_date": training["train_end_date"],
         "test_date": boundaries.test_date,
         "predict_date": boundaries.predict_date,
+        "label_horizon_months": spec.label_horizon_months,
         "training_data_fingerprint": training["training_data_fingerprint"],
         "library_versions": _json(dict(library_versions)),
         "artifact_sha256": artifact_sha256,

@@ -37,6 +37,7 @@ from ._outputs import (
     warnings_frame,
 )
 from ._profile import profile_features
+from ._reference import TrainingReference, build_reference
 from ._spec import MLModelSpec
 from ._split import SplitBoundaries, TimeSplit, time_split
 from ._target import encode_target
@@ -334,6 +335,13 @@ def train(
     predictions, shap_values, timings = _predict_and_explain(
         run_id, spec, model, split.predict, prepared
     )
+    reference = build_reference(
+        run_id,
+        train_rows,
+        model.schema,
+        train_rows[spec.sample_date],
+        columns=candidates_cols,
+    )
     training = {
         "train_start_date": _date(b.train_start),
         "train_end_date": _date(b.train_end),
@@ -343,6 +351,7 @@ def train(
         "cv_score": result.cv_score,
         "candidates": [c.to_dict() for c in result.candidates],
         "profile": result.profile,
+        "reference": reference.to_dict(),
     }
     artifact = ModelArtifact(model, spec.to_dict(), run_id, training)
     sha, path = save_artifact(artifact, Path(artifact_dir), run_id=run_id)
@@ -368,6 +377,7 @@ def train(
         feature_profiles=profiles_frame(run_id, result.profile),
         warnings=warnings_frame(run_id, notes),
         test_predictions=test.predictions,
+        reference=reference,
     )
 
 
@@ -588,6 +598,7 @@ def score(
         spec, model, split.predict, training["profile"], frozen_run_id
     )
     parts = [("test", test.metrics)] if test.metrics is not None else []
+    stored = training.get("reference")
     return RunOutputs(
         run=run,
         predictions=predictions,
@@ -596,6 +607,7 @@ def score(
         feature_profiles=profiles_frame(run_id, profile),
         warnings=warnings_frame(run_id, notes),
         test_predictions=test.predictions,
+        reference=None if stored is None else TrainingReference.from_dict(stored),
     )
 
 

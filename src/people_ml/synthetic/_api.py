@@ -6,12 +6,14 @@ import datetime as dt
 import json
 import numbers
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from people_ml.synthetic._calendar import add_months, from_day, month_end
-from people_ml.synthetic._engine import SimulationResult, Simulator
+from people_ml.synthetic._engine import SimulationResult, Simulator, organisation
+from people_ml.synthetic._errors import GeneratorError
 from people_ml.synthetic._params import (
     DEFAULT_CONFIG,
     GENERATOR_NAME,
@@ -20,6 +22,7 @@ from people_ml.synthetic._params import (
     SimulationConfig,
 )
 from people_ml.synthetic._population import populate
+from people_ml.synthetic._shocks import ScheduledShock, parse_shock, plan_shocks
 from people_ml.synthetic._writer import write_json_atomic, write_tables
 
 MANIFEST_NAME = "_manifest.json"
@@ -28,10 +31,6 @@ MONTHS_RANGE = (1, 240)
 SEED_RANGE = (0, 2**32 - 1)
 START_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 1))
 FORMATS = ("parquet", "csv")
-
-
-class GeneratorError(ValueError):
-    """An argument or a folder the generator cannot work with; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +55,9 @@ class GenerationSummary:
         The file written for each table.
     manifest_path : Path
         The manifest written last.
+    shocks : tuple of ScheduledShock
+        Every shock in the extract with the month it starts in (empty for
+        :func:`generate`), as recorded in the manifest.
     """
 
     out_dir: Path
@@ -70,6 +72,7 @@ class GenerationSummary:
     headcount_at_as_of: int
     files: dict[str, Path] = field(default_factory=dict)
     manifest_path: Path | None = None
+    shocks: tuple[ScheduledShock, ...] = ()
 
 
 def _check_int(name: str, value: Any, low: int, high: int) -> int:
@@ -133,6 +136,7 @@ def simulate(
     start_date: dt.date,
     config: SimulationConfig = DEFAULT_CONFIG,
     record_panel: bool = False,
+    shocks: Sequence[ScheduledShock] = (),
 ) -> SimulationResult:
     """Run the simulation in memory without writing anything.
 
@@ -145,13 +149,27 @@ def simulate(
     record_panel : bool, default False
         Also return one row per person-month at risk with the true drivers
         (``pay_gap``, ``years_in_level``, ...) and outcomes, for checking models.
+    shocks : sequence of ScheduledShock, optional
+        Known shocks and the months they start in (see :func:`advance`).
 
     Returns
     -------
     SimulationResult
         Integer-coded tables, the as-of day and, if asked, the panel.
+
+    Raises
+    ------
+    GeneratorError
+        A shock names an unknown department or division.
     """
-    sim = Simulator(employees, seed, start_date, config, record_panel=record_panel)
+    sim = Simulator(
+        employees,
+        seed,
+        start_date,
+        config,
+        record_panel=record_panel,
+        shocks=shocks,
+    )
     populate(sim)
     return sim.run(months)
 
@@ -200,9 +218,24 @@ def generate(
     start_date = _check_start(start_date)
     file_format = _check_format(file_format)
     out = _check_out_dir(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    return _write_extract(
+        out, employees, months, seed, start_date, file_format, (), began
+    )
 
-    result = simulate(employees, months, seed, start_date)
+
+def _write_extract(
+    out: Path,
+    employees: int,
+    months: int,
+    seed: int,
+    start_date: dt.date,
+    file_format: str,
+    shocks: Sequence[ScheduledShock],
+    began: float,
+) -> GenerationSummary:
+    """Simulate and write the tables, then the manifest (arguments checked)."""
+    result = simulate(employees, months, seed, start_date, shocks=shocks)
+    out.mkdir(parents=True, exist_ok=True)
     counts = write_tables(result, employees, out, file_format)
     as_of = from_day(result.as_of_day)
     assert as_of == month_end(add_months(start_date, months - 1))
@@ -223,6 +256,7 @@ def generate(
         "files": {t: f"{t}.{file_format}" for t in TABLES},
         "attrition_coefficients": asdict(DEFAULT_CONFIG.attrition),
         "involuntary_coefficients": asdict(DEFAULT_CONFIG.involuntary),
+        "shocks": [shock.to_manifest() for shock in shocks],
     }
     manifest_path = out / MANIFEST_NAME
     write_json_atomic(manifest_path, manifest)
@@ -239,6 +273,7 @@ def generate(
         headcount_at_as_of=headcount,
         files={t: out / f"{t}.{file_format}" for t in TABLES},
         manifest_path=manifest_path,
+        shocks=tuple(shocks),
     )
 
 
@@ -253,13 +288,15 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"manifest": <the whole manifest>, "parameters": <its parameters>}``.
+        ``{"manifest": <the whole manifest>, "parameters": <its parameters>,
+        "shocks": <list of ScheduledShock>}``; a manifest without a ``shocks``
+        list (written before shocks existed) has none.
 
     Raises
     ------
     GeneratorError
-        No manifest (run ``people-ml generate`` first), an unreadable one, or one
-        written by another generator version.
+        No manifest (run ``people-ml generate`` first), an unreadable one, one
+        written by another generator version or a malformed ``shocks`` entry.
     """
     path = _check_out_dir(out_dir) / MANIFEST_NAME
     if not path.is_file():
@@ -282,16 +319,46 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
             f"{manifest.get('generator')} {version}, not {GENERATOR_NAME} "
             f"{GENERATOR_VERSION}; run `people-ml generate` again to rebuild it."
         )
-    return {"manifest": manifest, "parameters": params}
+    return {
+        "manifest": manifest,
+        "parameters": params,
+        "shocks": _recorded_shocks(manifest.get("shocks", []), path),
+    }
 
 
-def advance(out_dir: Path, *, months: int) -> GenerationSummary:
-    """Move an existing extract forward by ``months`` months.
+def _recorded_shocks(entries: Any, path: Path) -> list[ScheduledShock]:
+    """The manifest's ``shocks`` list, parsed (start months checked later)."""
+    fix = (
+        "each entry must look like "
+        '{"shock": "pay-cut:Sales:10", "start_month": "2026-11-01"}: correct it, '
+        "or run `people-ml generate` again to rebuild the extract"
+    )
+    if not isinstance(entries, list):
+        raise GeneratorError(f"The manifest {str(path)!r}: shocks is not a list; {fix}")
+    recorded = []
+    for entry in entries:
+        try:
+            shock = parse_shock(entry["shock"])
+            start = dt.date.fromisoformat(entry["start_month"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise GeneratorError(
+                f"The manifest {str(path)!r} has a bad shocks entry {entry!r} "
+                f"({error}); {fix}"
+            ) from error
+        recorded.append(ScheduledShock(shock, start))
+    return recorded
+
+
+def advance(
+    out_dir: Path, *, months: int, shocks: Sequence[str] = ()
+) -> GenerationSummary:
+    """Move an existing extract forward by ``months`` months, optionally with shocks.
 
     The extract is re-simulated from its manifest with the same seed and
     ``months + N`` months, so every row dated on or before the old as-of date is
     unchanged (only ``workers.hire_date`` moves for people rehired later) and the new
-    months are added.
+    months are added. Every shock recorded in the manifest is replayed in its
+    month.
 
     Parameters
     ----------
@@ -299,25 +366,58 @@ def advance(out_dir: Path, *, months: int) -> GenerationSummary:
         A folder written by :func:`generate` (it holds ``_manifest.json``).
     months : int
         Months to add (at least 1; the total may not exceed 240).
+    shocks : sequence of str, optional
+        Known shocks, each written ``KIND:ARGS``, that start on the first day of
+        the first new month and are recorded in the manifest (with that month),
+        so that later advances replay them. Nothing dated before that month
+        changes. The kinds:
+
+        ``rename-department:OLD=NEW``
+            The department OLD, and the department prefix of its teams' names,
+            is called NEW. ``org_units`` holds current names only (no history,
+            like an HRIS export), so NEW replaces OLD throughout the extract.
+        ``pay-cut:DIVISION:PERCENT``
+            Every worker active in the division on the 1st gets base salary cut
+            by PERCENT % (above 0, at most 50; a ``market_adjustment`` row) and
+            no January top-up to the band minimum for 12 months; merit and
+            promotion raises continue on the lower base.
+        ``hiring-wave:COUNT``
+            COUNT extra external hires in the month, spread over teams by their
+            planned size (at most the starting headcount); the headcount plan
+            grows by COUNT.
 
     Returns
     -------
     GenerationSummary
-        As for :func:`generate`, with the new as-of date.
+        As for :func:`generate`, with the new as-of date and every shock.
 
     Raises
     ------
     GeneratorError
         No manifest in the folder (run ``people-ml generate`` first), a bad
-        ``months`` or a total beyond 240 months.
+        ``months``, a total beyond 240 months, a malformed shock (the message
+        shows the syntax) or one naming an unknown department or division (the
+        message lists the valid names). Nothing is written then.
+
+    Examples
+    --------
+    >>> advance("extract", months=3, shocks=["pay-cut:Sales:10"])  # doctest: +SKIP
     """
+    began = time.perf_counter()
     if isinstance(months, bool) or not isinstance(months, numbers.Integral):
         raise GeneratorError(
             f"months must be a whole number of at least 1; got {months!r}"
         )
     if months < 1:
         raise GeneratorError(f"months must be at least 1; got {months}")
-    params = read_manifest(out_dir)["parameters"]
+    if isinstance(shocks, str):
+        raise GeneratorError(
+            f"shocks must be a list of shocks, not one string; write "
+            f"shocks=[{shocks!r}]"
+        )
+    new = [parse_shock(text) for text in shocks]
+    read = read_manifest(out_dir)
+    params = read["parameters"]
     total = int(params["months"]) + int(months)
     if total > MONTHS_RANGE[1]:
         raise GeneratorError(
@@ -326,16 +426,22 @@ def advance(out_dir: Path, *, months: int) -> GenerationSummary:
         )
     try:
         start = dt.date.fromisoformat(params["start_date"])
-    except (TypeError, ValueError) as error:
+        employees = _check_int("employees", params["employees"], *EMPLOYEES_RANGE)
+        seed = _check_int("seed", params["seed"], *SEED_RANGE)
+        file_format = _check_format(params["file_format"])
+        start = _check_start(start)
+    except (KeyError, TypeError, ValueError) as error:
         raise GeneratorError(
-            f"The manifest has a bad start_date {params.get('start_date')!r}; "
-            "run `people-ml generate` again."
+            f"The manifest has bad parameters ({error}); run `people-ml generate` "
+            "again."
         ) from error
-    return generate(
-        Path(out_dir),
-        employees=params["employees"],
-        months=total,
-        seed=params["seed"],
-        start_date=start,
-        file_format=params["file_format"],
+    recorded = read["shocks"]
+    first_new = add_months(start, int(params["months"]))
+    schedule = [*recorded, *(ScheduledShock(shock, first_new) for shock in new)]
+    # check every name before simulating or writing anything
+    plan_shocks(
+        schedule, organisation(employees, seed), start, employees, len(recorded)
+    )
+    return _write_extract(
+        Path(out_dir), employees, total, seed, start, file_format, schedule, began
     )

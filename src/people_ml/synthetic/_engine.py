@@ -7,12 +7,17 @@ Determinism: the organisation and the initial population draw from
 never changes anything dated on or before the end of an earlier run. No event of
 month ``m`` is dated outside month ``m`` (terminations fall between the 1st and the
 second-to-last day, so that successors start within the month).
+
+Shocks (:mod:`people_ml.synthetic._shocks`) act at the start of their month on the
+state at the end of the month before, and draw only from
+``default_rng([seed, 3, index])``: the months before a shock are unchanged by it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,8 +61,23 @@ from people_ml.synthetic._params import (
     SimulationConfig,
 )
 from people_ml.synthetic._ratings import draw_ratings
+from people_ml.synthetic._shocks import (
+    HIRING_WAVE,
+    MARKET_HOLD_MONTHS,
+    PAY_CUT,
+    SHOCK_STREAM,
+    PlannedShock,
+    ScheduledShock,
+    plan_shocks,
+    renamed_structure,
+)
 from people_ml.synthetic._state import Table, Workers
 from people_ml.synthetic._structure import OrgStructure, build_structure
+
+
+def organisation(employees: int, seed: int) -> OrgStructure:
+    """The organisation of a simulation (it depends on nothing else)."""
+    return build_structure(employees, np.random.default_rng([seed, 2]))
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
@@ -84,7 +104,11 @@ class SimulationResult:
 
 
 class Simulator:
-    """Simulates ``employees`` people from ``start`` for a number of months."""
+    """Simulates ``employees`` people from ``start`` for a number of months.
+
+    ``shocks`` are checked against the organisation here (a
+    :class:`~people_ml.synthetic.GeneratorError` names the problem).
+    """
 
     def __init__(
         self,
@@ -93,6 +117,7 @@ class Simulator:
         start: dt.date,
         config: SimulationConfig,
         record_panel: bool = False,
+        shocks: Sequence[ScheduledShock] = (),
     ) -> None:
         self.employees = employees
         self.seed = seed
@@ -100,7 +125,12 @@ class Simulator:
         self.start_day = to_day(start)
         self.cfg = config
         self.record_panel = record_panel
-        self.structure = build_structure(employees, np.random.default_rng([seed, 2]))
+        self.structure = organisation(employees, seed)
+        self.shocks: list[PlannedShock] = plan_shocks(
+            shocks, self.structure, start, employees
+        )
+        # extra planned headcount per team from hiring waves (None: no wave yet)
+        self.extra_target: np.ndarray | None = None
         self.w = Workers(int(employees * 1.6) + 64)
         self.tm = np.full(self.structure.n_teams, -1, dtype=np.int64)
         self.team_change_day = np.full(self.structure.n_teams, -1, dtype=np.int64)
@@ -371,8 +401,9 @@ class Simulator:
             "hire_day": st.hire_day[:n].copy(),
             "active": st.active[:n].copy(),
         }
+        months = len(self.monthly)
         return SimulationResult(
-            structure=self.structure,
+            structure=renamed_structure(self.structure, self.shocks, months),
             workers=workers,
             job_history=_collapse(
                 self.job.arrays(), "event", ("team", "level", "mgr", "fte")
@@ -481,6 +512,7 @@ class Simulator:
             inv,
         )
         st.leaving[leavers] = True
+        shocks = [p for p in self.shocks if p.month == m]
         if self.panel is not None:
             self.panel.add(
                 month=m,
@@ -503,10 +535,14 @@ class Simulator:
             )
 
         # ---- day-one events
+        for shock in shocks:
+            if shock.shock.kind == PAY_CUT:
+                self._pay_cut(shock, act, first)
         self._reorg(rng, d0)
         if month == 1 and year > self.start.year:
             floor = self.band_min(year, st.family[act], st.level[act])
-            is_below = st.salary[act] < floor
+            # a pay cut is not topped up to the band minimum for a year
+            is_below = (st.salary[act] < floor) & (st.market_hold_day[act] <= d0)
             below = act[is_below]
             st.salary[below] = floor[is_below]
             self.emit_comp(below, d0, C_MARKET)
@@ -537,6 +573,9 @@ class Simulator:
 
         # ---- hires and rehires
         self._hire(rng, m, d0, d1, year)
+        for shock in shocks:
+            if shock.shock.kind == HIRING_WAVE:
+                self._hiring_wave(shock, m, d0, d1, year)
 
         # ---- manager changes caused by someone else's move
         alive = np.flatnonzero(st.active[: st.n] & ~st.leaving[: st.n])
@@ -772,6 +811,59 @@ class Simulator:
                 self.emit_comp(new, day, C_HIRE)
             self.team_change_day[t] = max(self.team_change_day[t], day)
 
+    def _target(self, m: int) -> np.ndarray:
+        """Planned headcount per team in month ``m`` (growth plus hiring waves)."""
+        s, wf = self.structure, self.cfg.workforce
+        target = s.team_size * (1 + wf.growth_per_year) ** (m / 12.0)
+        if self.extra_target is not None:
+            target = target + self.extra_target
+        return target
+
+    def _hire_days(
+        self, rng: np.random.Generator, teams: np.ndarray, d0: int, d1: int
+    ) -> np.ndarray:
+        """Start days: a weekday of the month, not before a team's manager change."""
+        workdays = weekdays_between(d0, d1)
+        low = np.maximum(d0, self.team_change_day[teams])
+        first = np.searchsorted(workdays, low)
+        room = len(workdays) - first
+        pick = first + (rng.random(len(teams)) * np.maximum(room, 1)).astype(np.int64)
+        return np.where(room > 0, workdays[np.minimum(pick, len(workdays) - 1)], low)
+
+    def _pay_cut(self, shock: PlannedShock, act: np.ndarray, first: dt.date) -> None:
+        """Cut the base salary of everyone active in a division on the 1st."""
+        st, s = self.w, self.structure
+        division = s.dept_div[s.team_dept[st.team[act]]]
+        cut = act[division == shock.target]
+        if cut.size == 0:
+            return
+        keep = 1.0 - shock.shock.percent / 100.0
+        st.salary[cut] = np.round(st.salary[cut] * keep)
+        st.market_hold_day[cut] = to_day(add_months(first, MARKET_HOLD_MONTHS))
+        self.emit_comp(cut, to_day(first), C_MARKET)
+
+    def _hiring_wave(
+        self, shock: PlannedShock, m: int, d0: int, d1: int, year: int
+    ) -> None:
+        """Extra external hires, spread over teams by their planned size."""
+        st, s, wf = self.w, self.structure, self.cfg.workforce
+        rng = np.random.default_rng([self.seed, SHOCK_STREAM, shock.index])
+        target = self._target(m)
+        per_team = rng.multinomial(shock.shock.count, target / target.sum())
+        teams = np.repeat(np.arange(s.n_teams), per_team)
+        levels = 1 + rng.choice(
+            len(wf.hire_level_probs), size=teams.size, p=wf.hire_level_probs
+        )
+        days = self._hire_days(rng, teams, d0, d1)
+        new = self.new_people(rng, teams, levels, days, year)
+        st.blocked[new] = True
+        self.emit_job(new, days, HIRE)
+        self.emit_comp(new, days, C_HIRE)
+        # the plan grows by the wave: ordinary hiring does not pause to offset it
+        if self.extra_target is None:
+            self.extra_target = np.zeros(s.n_teams)
+        self.extra_target += per_team
+
     def _hire(
         self, rng: np.random.Generator, m: int, d0: int, d1: int, year: int
     ) -> None:
@@ -779,7 +871,7 @@ class Simulator:
         n = st.n
         alive = st.active[:n] & ~st.leaving[:n]
         size = np.bincount(st.team[:n][alive], minlength=s.n_teams)
-        target = s.team_size * (1 + wf.growth_per_year) ** (m / 12.0)
+        target = self._target(m)
         gap = np.maximum(0.0, target - size)
         # surplus teams offset short ones: never hire beyond the company's target
         net = max(0.0, float(target.sum() - size.sum()))
@@ -787,18 +879,6 @@ class Simulator:
             gap *= net / gap.sum()
         gap = np.floor(gap + rng.random(s.n_teams)).astype(np.int64)
         slots = rng.binomial(gap, wf.monthly_fill_rate)
-        workdays = weekdays_between(d0, d1)
-
-        def hire_days(teams: np.ndarray) -> np.ndarray:
-            low = np.maximum(d0, self.team_change_day[teams])
-            first = np.searchsorted(workdays, low)
-            room = len(workdays) - first
-            pick = first + (rng.random(len(teams)) * np.maximum(room, 1)).astype(
-                np.int64
-            )
-            return np.where(
-                room > 0, workdays[np.minimum(pick, len(workdays) - 1)], low
-            )
 
         # rehires: former regrettable resigners, 3 to 36 months after leaving
         lo_w, hi_w = wf.rehire_window_months
@@ -826,7 +906,7 @@ class Simulator:
         if rehired:
             w = np.array(rehired, dtype=np.int64)
             t = np.array(rehire_teams, dtype=np.int64)
-            days = hire_days(t)
+            days = self._hire_days(rng, t, d0, d1)
             level = np.minimum(st.level[w], 4)
             level = np.minimum(level + (rng.random(len(w)) < 0.3), 4)
             st.active[w] = True
@@ -851,7 +931,7 @@ class Simulator:
             levels = 1 + rng.choice(
                 len(wf.hire_level_probs), size=teams.size, p=wf.hire_level_probs
             )
-            days = hire_days(teams)
+            days = self._hire_days(rng, teams, d0, d1)
             new = self.new_people(rng, teams, levels, days, year)
             st.blocked[new] = True
             self.emit_job(new, days, HIRE)

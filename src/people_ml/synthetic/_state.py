@@ -41,6 +41,8 @@ WORKER_FIELDS: dict[str, tuple[str, Any]] = {
     "term_day": ("int64", NEVER),
     "term_type": ("int64", -1),
     "regrettable": ("bool", False),
+    # no January top-up to the band minimum before this day (after a pay cut)
+    "market_hold_day": ("int64", NEVER),
 }
 
 

@@ -1,0 +1,52 @@
+-- Feature drift of every run: one row per run, feature and statistic. Each
+-- feature of the model is compared with the model's training data (for a
+-- scored run, the frozen run's, from the bins stored in its pickle): PSI for
+-- every feature, KS for numeric and Jensen-Shannon distance for categorical
+-- ones; the run's predictions are compared with the model's previous run's.
+-- PSI is judged against the thresholds in the model's spec (`monitoring:`),
+-- which each row carries; KS and JS are evidence beside it.
+with
+
+drift as (
+
+    select * from {{ ref('stg_ml_store__feature_drift') }}
+
+),
+
+runs as (
+
+    select * from {{ ref('int_ml_runs_monitored') }}
+
+),
+
+final as (
+
+    select
+        drift.run_id,
+        runs.model_key,
+        runs.run_number,
+        runs.mode,
+        runs.predict_date,
+        runs.is_latest_run,
+        runs.is_shown_run,
+        runs.is_model_deployed,
+        drift.feature,
+        drift.feature_kind,
+        drift.baseline,
+        drift.baseline_run_id,
+        drift.statistic,
+        drift.statistic_value,
+        drift.p_value,
+        drift.reference_rows,
+        drift.current_rows,
+        drift.warn_threshold,
+        drift.alert_threshold,
+        drift.drift_status
+
+    from drift
+    inner join runs
+        on drift.run_id = runs.run_id
+
+)
+
+select * from final

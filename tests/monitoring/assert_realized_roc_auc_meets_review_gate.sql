@@ -1,0 +1,39 @@
+-- Alert: a deployed run's realized ROC AUC is below its review gate
+-- min_test_roc_auc beyond doubt (the upper bound of its 95% interval is below
+-- the gate, with at least 10 leavers known).
+-- The rule is decided once, in fct_ml_monitoring_alerts (see its header);
+-- this test fails or warns on its rows of kind
+-- realized_roc_auc_below_gate, each naming the run, the model, the figure
+-- and the limit. Severity: var monitoring_alert_severity
+-- (warn by default; `--vars '{monitoring_alert_severity: error}'` fails the
+-- build). `people-ml monitor` prints the same rows and exits 1.
+{{ config(severity=var('monitoring_alert_severity')) }}
+
+with
+
+alerts as (
+
+    select * from {{ ref('fct_ml_monitoring_alerts') }}
+
+),
+
+final as (
+
+    select
+        alert_id,
+        model_key,
+        run_id,
+        subject,
+        months_since_prediction,
+        observed_value,
+        lower_bound,
+        upper_bound,
+        threshold,
+        alert_message
+
+    from alerts
+    where alert_kind = 'realized_roc_auc_below_gate'
+
+)
+
+select * from final
