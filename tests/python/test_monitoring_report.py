@@ -1,0 +1,122 @@
+"""`people-ml monitor`'s report on hand-made mart rows (no dbt)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from people_ml.monitoring.report import ModelMonitoring, render_monitoring
+
+RUN = "a" * 32
+LATER = "b" * 32
+
+
+def _runs(shown: str | None = RUN) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "run_id": [RUN, LATER],
+            "run_number": [1, 2],
+            "mode": ["trained", "scored"],
+            "is_shown": [shown == RUN, shown == LATER],
+            "predict_date": pd.to_datetime(["2026-04-30", "2026-05-31"]),
+        }
+    )
+
+
+def _drift(psi: float) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "feature": ["department_name", "department_name", "tenure_months"],
+            "feature_kind": ["categorical", "categorical", "numeric"],
+            "statistic": ["psi", "js_distance", "psi"],
+            "statistic_value": [psi, 0.4, 0.02],
+            "drift_status": ["alert" if psi > 0.25 else "ok", None, "ok"],
+            "warn_threshold": [0.1, None, 0.1],
+            "alert_threshold": [0.25, None, 0.25],
+            "baseline_run_id": [RUN, RUN, RUN],
+        }
+    )
+
+
+def _model(
+    alerts: pd.DataFrame, psi: float, shown: str | None = RUN
+) -> ModelMonitoring:
+    empty = pd.DataFrame(
+        columns=["severity", "feature", "issue", "row_count", "row_share", "examples"]
+    )
+    realized = pd.DataFrame(
+        {
+            "run_id": [RUN] * 3,
+            "metric_name": [
+                "actual_leavers_to_date",
+                "expected_leavers_to_date",
+                "roc_auc",
+            ],
+            "metric_value": [11.0, 8.4, 0.71],
+            "lower_bound": [2.9, 2.9, 0.55],
+            "upper_bound": [13.9, 13.9, 0.87],
+            "gate_threshold": [None, None, 0.65],
+            "months_since_prediction": [2, 2, 2],
+            "label_horizon_months": [12, 12, 12],
+            "predict_date": pd.to_datetime(["2026-04-30"] * 3),
+            "is_monitored": [True] * 3,
+        }
+    )
+    return ModelMonitoring(
+        "attrition", _runs(shown), alerts, _drift(psi), empty, realized
+    )
+
+
+def _alert() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "alert_kind": ["feature_drift"],
+            "alert_message": ["department_name has PSI 1.2"],
+        }
+    )
+
+
+def test_no_alert_reports_each_part_and_says_so() -> None:
+    text, alerts = render_monitoring(
+        [_model(_alert().iloc[0:0], 0.05)],
+        ledger_shown={"attrition": RUN},
+        ledger_frozen={},
+    )
+    assert alerts == 0
+    assert text.startswith("attrition: BI shows run #1 aaaaaaaaaaaa (deployed)")
+    assert "ok    2 feature(s): PSI at most 0.050" in text
+    assert "month 2 of 12: 11 left, expected 8.4 [2.9, 13.9]" in text
+    assert "ROC AUC 0.710 [0.550, 0.870], gate 0.65" in text
+    assert text.rstrip().endswith("No alerts.")
+
+
+def test_an_alert_on_a_frozen_model_names_the_unfreeze_command() -> None:
+    text, alerts = render_monitoring(
+        [_model(_alert(), 1.2)],
+        ledger_shown={"attrition": RUN},
+        ledger_frozen={"attrition": RUN},
+    )
+    assert alerts == 1
+    assert "ALERT department_name" in text and "JS distance 0.400" in text
+    assert "[feature drift] department_name has PSI 1.2" in text
+    assert "`people-ml unfreeze attrition`" in text
+    assert text.rstrip().endswith("1 alert(s) fired: exit 1.")
+
+
+def test_a_decision_since_the_build_is_pointed_out() -> None:
+    text, _ = render_monitoring(
+        [_model(_alert().iloc[0:0], 0.05)],
+        ledger_shown={"attrition": LATER},
+        ledger_frozen={},
+    )
+    assert f"the decision log now shows run {LATER}" in text
+    assert "run `dbt build` to refresh" in text
+
+
+def test_a_model_never_deployed_has_nothing_to_monitor() -> None:
+    text, alerts = render_monitoring(
+        [_model(_alert().iloc[0:0], 0.05, shown=None)],
+        ledger_shown={},
+        ledger_frozen={},
+    )
+    assert alerts == 0
+    assert "attrition: no deployed run, nothing to monitor" in text
