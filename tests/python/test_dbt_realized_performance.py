@@ -4,10 +4,10 @@ One scenario for the module: the session's ``deployed_project`` (both runs
 deployed) cloned, its extract advanced three months and rebuilt (the build
 trains new pending runs; the deployed runs stay shown). Every figure of
 ``marts.fct_ml_realized_performance`` is recomputed here from the warehouse's
-staging and intermediate tables with pandas and scikit-learn. The alerts
-(``tests/monitoring/``) pass on the scenario, and fail on a copy whose mart is
-edited into an alert, as a warning by default and as an error with
-``monitoring_alert_severity: error``.
+staging and intermediate tables with pandas and scikit-learn. The alerts (the
+``monitoring_alert`` tests on ``fct_ml_monitoring_alerts``) pass on the
+scenario, and fail on a copy whose mart is edited into an alert, as a warning
+by default and as an error with ``monitoring_alert_severity: error``.
 """
 
 from __future__ import annotations
@@ -296,14 +296,9 @@ def test_alerts_pass_on_the_scenario(scenario: Scenario) -> None:
 
 def _alert(project: Project, *args: str) -> tuple[int, dict[str, dict]]:
     # The alerts are decided in fct_ml_monitoring_alerts: rebuild it from the
-    # edited mart, then run the alert tests over it.
+    # edited mart, with its tests (the alerts among them).
     completed = project.dbt(
-        "build",
-        "--select",
-        "fct_ml_monitoring_alerts",
-        "path:tests/monitoring",
-        "--store-failures",
-        *args,
+        "build", "--select", "fct_ml_monitoring_alerts", "--store-failures", *args
     )
     return completed.returncode, _results(project)
 

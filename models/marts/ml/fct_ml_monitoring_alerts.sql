@@ -1,7 +1,7 @@
 -- The alerts firing now, one row per alert: the one place an alert is
--- decided. The dbt alert tests (tests/monitoring/) select from here by kind,
--- `people-ml monitor` prints these rows and exits non-zero, and the
--- storyboard's Monitoring page lists them.
+-- decided. The dbt alert tests (monitoring_alert, one per kind, declared in
+-- the YAML) select from here by kind, `people-ml monitor` prints these rows
+-- and exits non-zero, and the storyboard's Monitoring page lists them.
 -- - feature_drift: a deployed model's latest run has a feature whose PSI
 --   against the model's training data is above the model's alert threshold
 --   (judged by the run with the thresholds in its spec: drift_status).
