@@ -512,3 +512,197 @@ def test_review_page_shows_a_regression_run_with_its_own_test_results(
     for table in tables:
         suppressed = table[table["People"] == "fewer than 10 people"]
         assert (suppressed.drop(columns="People") == "").all(axis=None)
+
+
+# --- The Monitoring page -------------------------------------------------------
+
+_MONITORED: dict[str, Project] = {}
+
+
+def monitored_project_for(built: Project, tmp_path_factory) -> Project:
+    """A project with outcomes, drift and alerts: built once per session.
+
+    A copy of ``built_project`` (two pending runs) with both runs deployed
+    and persisted, so the models are frozen; then two months on, with a
+    department renamed, and one `dbt build`. The frozen models score the
+    renamed department they never saw (a drift alert and an input issue);
+    their scored runs pass the gates, so the system deploys them and BI
+    shows them, with no outcomes yet, while the persisted run #1 has two
+    months of outcomes. (``deployed_project`` retrains on the renamed data
+    instead, so nothing would drift.) The browser test shares it (it imports
+    this function), so the session builds it once.
+    """
+    if "project" not in _MONITORED:
+        project = clone_project(built, tmp_path_factory.mktemp("monitored") / "p")
+        for (run_id,) in project.query("select run_id from marts.dim_ml_runs"):
+            completed = project.people_ml(
+                "deploy",
+                run_id,
+                "--persist",
+                "--override-gates",
+                "--reason",
+                "test fixture",
+                "--by",
+                "pytest",
+            )
+            assert completed.returncode == 0, completed.stdout + completed.stderr
+        advanced = project.people_ml(
+            "advance",
+            "--months",
+            "2",
+            "--shock",
+            "rename-department:Platform=Core Platform",
+        )
+        assert advanced.returncode == 0, advanced.stdout + advanced.stderr
+        result = project.dbt("build")
+        assert result.ok, result.output[-5000:]
+        _MONITORED["project"] = project
+    return _MONITORED["project"]
+
+
+@pytest.fixture(scope="session")
+def monitored_project(built_project: Project, tmp_path_factory) -> Project:
+    return monitored_project_for(built_project, tmp_path_factory)
+
+
+def _texts(app) -> list[str]:
+    return [
+        element.value
+        for elements in (app.markdown, app.caption, app.error, app.info, app.success)
+        for element in elements
+    ]
+
+
+def test_monitoring_page_shows_alerts_outcomes_drift_and_input_issues(
+    monitored_project, storyboard_on
+):
+    project = monitored_project
+    storyboard_on(project)
+    alerts = dict(
+        project.query(
+            "select model_key, count(*) from marts.fct_ml_monitoring_alerts group by 1"
+        )
+    )
+    # The frozen attrition model's newest scored run passed its gates, so the
+    # system deployed it and BI shows it: too young for outcomes. The page
+    # opens on the deployed run with the most months of them, run #1.
+    ((shown_run, shown_date),) = project.query(
+        "select run_id, predict_date from marts.dim_ml_runs "
+        "where model_key = 'attrition' and is_shown and mode = 'scored'"
+    )
+    realized = {
+        metric: (run_id, month, value, people, predict_date)
+        for metric, run_id, month, value, people, predict_date in project.query(
+            "select metric_name, run_id, months_since_prediction, metric_value, "
+            "row_count, predict_date from marts.fct_ml_realized_performance "
+            "where model_key = 'attrition' and is_latest_month and decile is null "
+            "and months_since_prediction > 0"
+        )
+    }
+    run_id, months, actual, people, predict_date = realized["actual_leavers_to_date"]
+    expected = realized["expected_leavers_to_date"][2]
+    ((feature, psi),) = project.query(
+        "select feature, statistic_value from marts.fct_ml_feature_drift "
+        "where model_key = 'attrition' and is_latest_run and statistic = 'psi' "
+        "and feature != 'prediction' order by statistic_value desc limit 1"
+    )
+    ((unseen,),) = project.query(
+        "select row_count from marts.fct_ml_input_issues where model_key = "
+        "'attrition' and is_latest_run and feature = 'department_name' "
+        "and issue = 'unseen_category'"
+    )
+
+    app = _run_page("monitoring.py")
+    shown = _metrics(app)
+    # 1. The alerts: the frozen models see a department they never learned.
+    assert alerts.get("attrition", 0) >= 1
+    assert shown["Attrition model"] == (
+        f"{alerts['attrition']} alert{'s' if alerts['attrition'] > 1 else ''}"
+    )
+    assert shown["Expected pay model"] != "No alerts"
+    assert any("**Department** has shifted" in error.value for error in app.error)
+    # 2. Expected against actual leavers for the shown run, two months on.
+    assert months == 2
+    assert app.selectbox(key="monitoring_outcome_run").value == run_id
+    assert shown["Left so far"] == f"{actual:,.0f} ({actual / people:.1%})"
+    assert shown["Expected by now"] == f"{expected:,.1f}"
+    assert shown["Review gate"] == "0.65"
+    texts = _texts(app)
+    assert (
+        f"predicted on {predict_date:%Y-%m-%d} who of {people:,} people would leave "
+        "within 12 months; 2 of those 12 months have passed"
+    ) in " ".join(texts)
+    assert run_id != shown_run
+    assert (
+        f"BI shows run #2, which predicted on {shown_date:%Y-%m-%d}: too recent for "
+        "any outcome yet (a frozen model's newest scored run is shown), so this "
+        "opens on run #1, the deployed run with the most outcomes known (2 months)."
+    ) in texts
+    # the trend and the drill-down of the feature that moved most
+    assert len(app.get("vega_lite_chart")) == 2
+    # 3. Drift, largest PSI first; 4. the renamed department as unseen input.
+    drift, issues = _tables(app)
+    assert feature == "department_name"
+    assert drift.index[0] == "Department"
+    assert drift["PSI"].iloc[0] == f"{psi:.3f}"
+    assert drift["Status"].iloc[0] == "Alert: above 0.25"
+    values = [float(value) for value in drift["PSI"]]
+    assert values == sorted(values, reverse=True)
+    assert app.selectbox(key="monitoring_drift_feature").value == "department_name"
+    department = issues.loc["Department"]
+    assert department["Issue"] == "Values never seen in training"
+    assert department["People"] == f"{unseen:,}"
+    assert department["Examples"] == "Core Platform"
+    assert not any((table == "nan").any(axis=None) for table in _tables(app))
+    # No raw 32-character run id anywhere in the words.
+    assert not any(run_id in text or shown_run in text for text in texts)
+
+    # 5. The pay model: realized error and bias in money.
+    ((mae, bias),) = project.query(
+        "select max(metric_value) filter (where metric_name = 'mae'), "
+        "max(metric_value) filter (where metric_name = 'bias') "
+        "from marts.fct_ml_realized_performance "
+        "where model_key = 'expected_pay' and is_shown_run"
+    )
+    app.sidebar.selectbox(key="model_key_any").select("expected_pay").run()
+    assert not app.exception, [item.value for item in app.exception]
+    shown = _metrics(app)
+    assert shown["Realized MAE"] == f"{mae:,.0f}"
+    assert shown["Bias (actual − expected)"] == f"{bias:+,.0f}"
+    assert "Expected vs actual leavers" not in [h.value for h in app.header]
+    assert any("Expected pay misses actual pay by" in m.value for m in app.markdown)
+
+
+def test_monitoring_page_of_a_deployed_run_without_outcomes_says_when_they_come(
+    deployed_project, storyboard_on
+):
+    # Just deployed: month 0 only, nobody has had time to leave.
+    storyboard_on(deployed_project)
+    alerts = dict(
+        deployed_project.query(
+            "select model_key, count(*) from marts.fct_ml_monitoring_alerts group by 1"
+        )
+    )
+    ((predict_date,),) = deployed_project.query(
+        "select predict_date from marts.dim_ml_runs "
+        "where model_key = 'attrition' and is_shown"
+    )
+    app = _run_page("monitoring.py")
+    shown = _metrics(app)
+    if not alerts.get("attrition"):
+        assert shown["Attrition model"] == "No alerts"
+        assert app.success
+    infos = " ".join(info.value for info in app.info)
+    assert (
+        f"No outcomes yet: run #1 predicted on {predict_date:%Y-%m-%d} who would "
+        "leave within 12 months"
+    ) in infos
+    assert "monitoring_outcome_run" not in [box.key for box in app.selectbox]
+    assert "Left so far" not in shown
+    # Drift of the run against its own training data is there all the same.
+    assert "OK" in set(_tables(app)[0]["Status"])
+    assert [h.value for h in app.header][:3] == [
+        "Alerts firing now",
+        "Expected vs actual leavers",
+        "Has the workforce changed since the model learned?",
+    ]

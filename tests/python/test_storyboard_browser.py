@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Project
+from test_storyboard import monitored_project_for
 
 from people_ml.storyboard import PAGE_HEADLINES, PAGES, browser
 
@@ -77,6 +78,12 @@ def _expected_texts(project: Project) -> dict[str, list[str]]:
             "fewer than 10 people",
             "only pending runs can be deployed",
         ],
+        # Just deployed: no outcomes yet, drift against its own training data.
+        "monitoring.py": [
+            "No outcomes yet: run #1 predicted on",
+            "Has the workforce changed since the model learned?",
+            "How to read PSI.",
+        ],
     }
 
 
@@ -117,4 +124,53 @@ def test_chromium_shows_every_page_with_its_headline_numbers(
             if keep:
                 Path(keep).mkdir(parents=True, exist_ok=True)
                 shutil.copy2(shot.screenshot, Path(keep) / shot.screenshot.name)
+    assert "Traceback" not in log.read_text()
+
+
+@pytest.fixture(scope="session")
+def monitored_project(built_project: Project, tmp_path_factory) -> Project:
+    """The storyboard tests' project with outcomes and drift (built once)."""
+    return monitored_project_for(built_project, tmp_path_factory)
+
+
+def test_chromium_shows_the_monitoring_page_with_outcomes_and_drift(
+    monitored_project: Project, tmp_path: Path
+):
+    if os.environ.get("PEOPLE_ML_SKIP_BROWSER"):
+        pytest.skip("PEOPLE_ML_SKIP_BROWSER is set")
+    browser.find_chromium()
+    project = monitored_project
+    ((actual, people),) = project.query(
+        "select metric_value, row_count from marts.fct_ml_realized_performance "
+        "where model_key = 'attrition' and is_latest_month "
+        "and months_since_prediction > 0 and metric_name = 'actual_leavers_to_date'"
+    )
+    env = {**project.env(), "PEOPLE_ML_PUBLISH_DIR": str(project.root / "published")}
+    log = tmp_path / "streamlit.log"
+    headline, _ = PAGE_HEADLINES["monitoring.py"]
+    with browser.serve(env, log=log) as url:
+        shot = browser.capture(
+            browser.page_url(url, "monitoring.py"),
+            tmp_path / "monitoring.png",
+            wait_for=[
+                headline,
+                "has shifted since the model learned",
+                "Expected vs actual leavers",
+                f"{actual:,.0f} ({actual / people:.1%})",
+                "2 of those 12 months have passed",
+                "How to read PSI.",
+                "Input the model has not seen",
+            ],
+            min_charts=2,  # the leavers' trend and the drift drill-down
+            width=1280,
+            height=2400,
+        )
+    assert shot.chart_count == 2
+    assert "Traceback" not in shot.text
+    assert _png_size(shot.screenshot) == (1280, 2400)
+    assert shot.screenshot.stat().st_size > 50_000
+    keep = os.environ.get("PEOPLE_ML_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy2(shot.screenshot, Path(keep) / "monitoring_with_outcomes.png")
     assert "Traceback" not in log.read_text()

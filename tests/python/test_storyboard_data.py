@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -296,3 +298,413 @@ def test_review_runs_list_pending_first_and_models_with_pending_first():
     assert data.review_models(marts) == ["attrition", "expected_pay"]
     marts._frames["dim_ml_runs"].loc[1, "status"] = "deployed"
     assert data.review_models(marts) == ["expected_pay", "attrition"]
+
+
+# --- The Monitoring page's figures -----------------------------------------------
+
+
+def _monitoring_runs() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "run_id": ["a" * 32, "b" * 32, "c" * 32, "d" * 32],
+            "model_key": ["attrition", "attrition", "attrition", "expected_pay"],
+            "run_number": [1, 2, 3, 1],
+            "predict_date": pd.to_datetime(
+                ["2026-04-30", "2026-05-31", "2026-07-31", "2026-07-31"]
+            ),
+        }
+    )
+
+
+def _realized(shown: str, months: dict[str, int]) -> pd.DataFrame:
+    """Leaver rows of fct_ml_realized_performance: run -> months of outcomes."""
+    predict = _monitoring_runs().set_index("run_id")["predict_date"].to_dict()
+    rows = []
+    for run_id, last in months.items():
+        for month in range(last + 1):
+            expected = 2.0 * month
+            for metric, value in (
+                ("actual_leavers_to_date", 3.0 * month),
+                ("expected_leavers_to_date", expected),
+            ):
+                rows.append(
+                    {
+                        "run_id": run_id,
+                        "model_key": "attrition",
+                        "metric_name": metric,
+                        "months_since_prediction": month,
+                        "decile": None,
+                        "metric_value": value,
+                        "lower_bound": max(expected - 1.5, 0.0),
+                        "upper_bound": expected + 1.5,
+                        "row_count": 100,
+                        "label_horizon_months": 12,
+                        "predict_date": predict[run_id],
+                        "observed_through_date": predict[run_id]
+                        + pd.offsets.MonthEnd(month),
+                        "is_shown_run": run_id == shown,
+                        "is_monitored": True,
+                        "gate_threshold": None,
+                        "test_metric_value": None,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_default_run_is_the_shown_run_once_it_has_outcomes():
+    runs = _monitoring_runs()
+    realized = _realized("b" * 32, {"a" * 32: 3, "b" * 32: 2, "c" * 32: 0})
+    outcomes = data.outcome_runs(realized, runs, "attrition")
+    assert list(outcomes["run_number"]) == [3, 2, 1]  # newest first
+    assert list(outcomes["months_with_outcomes"]) == [0, 2, 3]
+    choice = data.default_outcome_run(outcomes)
+    assert choice.run_id == "b" * 32
+    assert (
+        choice.reason == "Run #2 is the run BI shows; 2 months of outcomes are known."
+    )
+
+
+def test_default_run_of_a_frozen_model_is_the_one_with_the_most_outcomes():
+    # The shown run is the newest scored run: no month of outcomes yet.
+    runs = _monitoring_runs()
+    realized = _realized("c" * 32, {"a" * 32: 3, "b" * 32: 2, "c" * 32: 0})
+    choice = data.default_outcome_run(data.outcome_runs(realized, runs, "attrition"))
+    assert choice.run_id == "a" * 32
+    assert "BI shows run #3, which predicted on 2026-07-31: too recent" in choice.reason
+    assert (
+        "opens on run #1, the deployed run with the most outcomes known (3 months)"
+        in (choice.reason)
+    )
+    # A run whose window has closed comes after one still watched.
+    realized.loc[realized["run_id"] == "a" * 32, "is_monitored"] = False
+    choice = data.default_outcome_run(data.outcome_runs(realized, runs, "attrition"))
+    assert choice.run_id == "b" * 32
+
+
+def test_default_run_without_outcomes_is_none():
+    runs = _monitoring_runs()
+    outcomes = data.outcome_runs(_realized("a" * 32, {"a" * 32: 0}), runs, "attrition")
+    assert data.default_outcome_run(outcomes).run_id is None
+    no_rows = _realized("a" * 32, {"a" * 32: 1}).iloc[0:0]
+    empty = data.outcome_runs(no_rows, runs, "attrition")
+    assert empty.empty
+    assert data.default_outcome_run(empty).run_id is None
+
+
+def test_leaver_trend_and_summary_read_the_band_and_the_latest_month():
+    realized = _realized("a" * 32, {"a" * 32: 3, "b" * 32: 1})
+    extra = pd.DataFrame(
+        [
+            {
+                "run_id": "a" * 32,
+                "model_key": "attrition",
+                "metric_name": metric,
+                "months_since_prediction": 3,
+                "decile": None,
+                "metric_value": value,
+                "lower_bound": low,
+                "upper_bound": high,
+                "row_count": 100,
+                "label_horizon_months": 12,
+                "predict_date": pd.Timestamp("2026-04-30"),
+                "observed_through_date": pd.Timestamp("2026-07-31"),
+                "is_shown_run": True,
+                "is_monitored": True,
+                "gate_threshold": gate,
+                "test_metric_value": test,
+            }
+            for metric, value, low, high, gate, test in (
+                ("roc_auc", 0.61, 0.55, 0.67, 0.65, 0.78),
+                ("high_band_precision", 0.25, None, None, None, None),
+                ("high_band_recall", 4 / 9, None, None, None, None),
+            )
+        ]
+    )
+    realized = pd.concat([realized, extra], ignore_index=True)
+    trend = data.leaver_trend(realized, "a" * 32)
+    assert list(trend["months_since_prediction"]) == [0, 1, 2, 3]
+    assert list(trend["actual"]) == [0.0, 3.0, 6.0, 9.0]
+    assert list(trend["expected"]) == [0.0, 2.0, 4.0, 6.0]
+    assert list(trend["upper"]) == [1.5, 3.5, 5.5, 7.5]
+    assert trend["lower"].iloc[0] == 0.0
+
+    summary = data.realized_leavers(realized, "a" * 32)
+    assert (summary.months, summary.people, summary.actual) == (3, 100, 9.0)
+    assert summary.leaver_share == pytest.approx(0.09)
+    assert data.prediction_window(1, summary) == (
+        "Run #1 predicted on 2026-04-30 who of 100 people would leave within "
+        "12 months; 3 of those 12 months have passed (outcomes known through "
+        "2026-07-31)."
+    )
+    assert data.band_verdict(summary).startswith("More people left than the model")
+    sentence = data.roc_auc_sentence(summary)
+    assert "Realized ROC AUC 0.61 (95% interval 0.55–0.67)" in sentence
+    assert "straddles the review gate 0.65" in sentence
+    assert "On its test period it was 0.78." in sentence
+    assert (summary.high_band_leavers, summary.high_band_people) == (4, 16)
+    assert data.high_band_sentence(summary) == (
+        "Of the 16 people flagged high risk, 4 (25.0%) have left so far; they are "
+        "44.4% of the 9 who left."
+    )
+
+
+def test_band_verdict_within_and_below_the_band():
+    summary = data.RealizedLeavers(
+        run_id="r",
+        predict_date=None,
+        label_horizon_months=12,
+        months=2,
+        observed_through_date=None,
+        people=100,
+        actual=5.0,
+        expected=6.0,
+        lower=2.0,
+        upper=10.0,
+        roc_auc=None,
+        roc_auc_low=None,
+        roc_auc_high=None,
+        gate=None,
+        test_roc_auc=None,
+        high_band_precision=None,
+        high_band_recall=None,
+    )
+    assert data.band_verdict(summary).startswith("Within the range chance alone")
+    assert "none yet" in data.roc_auc_sentence(summary)
+    assert "cannot be judged" in data.high_band_sentence(summary)
+    below = dataclasses.replace(summary, actual=1.0)
+    assert data.band_verdict(below).startswith("Fewer people left")
+
+
+def _drift() -> pd.DataFrame:
+    rows = []
+    for feature, kind, psi, status, other in (
+        ("department_name", "categorical", 0.76, "alert", 0.24),
+        ("tenure_months", "numeric", 0.02, "ok", 0.07),
+        ("compa_ratio", "numeric", 0.15, "warn", 0.11),
+        ("prediction", "prediction", 0.30, "alert", 0.2),
+    ):
+        baseline = "previous_run" if kind == "prediction" else "training"
+        common = {
+            "run_id": "c" * 32,
+            "model_key": "attrition",
+            "run_number": 3,
+            "is_latest_run": True,
+            "feature": feature,
+            "feature_kind": kind,
+            "baseline": baseline,
+            "baseline_run_id": ("b" if kind == "prediction" else "a") * 32,
+        }
+        rows.append(
+            common
+            | {
+                "statistic": "psi",
+                "statistic_value": psi,
+                "warn_threshold": 0.1,
+                "alert_threshold": 0.25,
+                "drift_status": status,
+            }
+        )
+        rows.append(
+            common
+            | {
+                "statistic": "js_distance" if kind == "categorical" else "ks",
+                "statistic_value": other,
+                "warn_threshold": None,
+                "alert_threshold": None,
+                "drift_status": None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_drift_table_sorts_by_psi_with_statuses_and_labels():
+    drift = _drift()
+    table = data.drift_table(drift, "c" * 32)
+    assert list(table["feature"]) == ["department_name", "compa_ratio", "tenure_months"]
+    assert list(table["Feature"]) == ["Department", "Compa-ratio", "Tenure (months)"]
+    assert list(table["Status"]) == ["Alert: above 0.25", "Warning: above 0.10", "OK"]
+    assert list(table["KS / JS"]) == ["JS 0.240", "KS 0.110", "KS 0.070"]
+    assert data.drift_baseline(drift, "c" * 32) == "a" * 32
+    assert data.latest_drift_run(drift, "attrition")["run_number"] == 3
+    assert data.latest_drift_run(drift, "expected_pay") is None
+    assert data.prediction_drift(drift, "c" * 32, _monitoring_runs()) == (
+        "The risk scores themselves, against run #2's: PSI 0.30, an alert (above 0.25)."
+    )
+    assert data.drift_table(drift, "no such run").empty
+
+
+def test_drift_bins_pair_training_and_now_with_readable_labels():
+    bins = pd.DataFrame(
+        {
+            "run_id": ["r"] * 5,
+            "feature": ["tenure", "tenure", "tenure", "dept", "dept"],
+            "bin_number": [2, 1, 3, 1, 2],
+            "bin_label": ["(12, 24]", "<= 12", "> 24", "Sales", "(unseen levels)"],
+            "lower_bound": [12.0, None, 24.0, None, None],
+            "upper_bound": [24.0, 12.0, None, None, None],
+            "reference_share": [0.5, 0.3, 0.2, 1.0, 0.0],
+            "current_share": [0.4, 0.4, 0.2, 0.9, 0.1],
+        }
+    )
+    tenure = data.drift_bins(bins, "r", "tenure")
+    assert list(tenure["bin_label"]) == [
+        "up to 12",
+        "up to 12",
+        "12 to 24",
+        "12 to 24",
+        "above 24",
+        "above 24",
+    ]
+    assert list(tenure["which"][:2]) == ["Training data", "Now"]
+    assert list(tenure["share"][:2]) == [0.3, 0.4]
+    assert list(data.drift_bins(bins, "r", "dept")["bin_label"].unique()) == [
+        "Sales",
+        data.UNSEEN_BIN,
+    ]
+
+
+def test_input_issues_in_words_warnings_first():
+    issues = pd.DataFrame(
+        {
+            "run_id": ["r", "r", "r"],
+            "feature": ["compa_ratio", "department_name", "age_years"],
+            "issue": ["out_of_range", "unseen_category", "unexpected_null"],
+            "severity": ["info", "warning", "warning"],
+            "row_count": [214, 62, 3],
+            "row_share": [0.2, 0.06, 0.003],
+            "examples": ["[0.519847, 0.52]", '["Core Platform"]', "[null]"],
+            "issue_message": [
+                "compa_ratio: 214 below the training minimum (run " + "a" * 32 + ")",
+                "department_name: 62 rows hold a level never seen",
+                "age_years: 3 missing",
+            ],
+        }
+    )
+    table = data.input_issue_table(issues, "r")
+    assert list(table["Feature"]) == ["Department", "Age (years)", "Compa-ratio"]
+    assert list(table["Issue"]) == [
+        "Values never seen in training",
+        "Missing, never missing in training",
+        "Outside the training range",
+    ]
+    assert list(table["Examples"]) == ["Core Platform", "(missing)", "0.5198, 0.52"]
+    assert list(table["People"]) == [62, 3, 214]
+    # No column name prefix, no 32-character run id.
+    assert table["What to do"].iloc[2] == (
+        "214 below the training minimum (run " + "a" * 12 + ")"
+    )
+    assert data.input_issue_table(issues, "other").empty
+
+
+def test_alerts_in_plain_words_realized_performance_first():
+    runs = _monitoring_runs()
+    alerts = pd.DataFrame(
+        [
+            {
+                "alert_kind": "feature_drift",
+                "model_key": "attrition",
+                "run_id": "c" * 32,
+                "subject": "department_name",
+                "months_since_prediction": None,
+                "observed_value": 0.7612,
+                "lower_bound": None,
+                "upper_bound": None,
+                "threshold": 0.25,
+                "alert_message": "run ccc...: department_name has PSI 0.761",
+            },
+            {
+                "alert_kind": "leavers_outside_expected_band",
+                "model_key": "attrition",
+                "run_id": "a" * 32,
+                "subject": "actual_leavers_to_date",
+                "months_since_prediction": 5,
+                "observed_value": 75.0,
+                "lower_bound": 42.4,
+                "upper_bound": 69.8,
+                "threshold": 56.1,
+                "alert_message": "run aaa...: 75 actual leavers",
+            },
+            {
+                "alert_kind": "realized_roc_auc_below_gate",
+                "model_key": "attrition",
+                "run_id": "a" * 32,
+                "subject": "roc_auc",
+                "months_since_prediction": 5,
+                "observed_value": 0.55,
+                "lower_bound": 0.48,
+                "upper_bound": 0.62,
+                "threshold": 0.65,
+                "alert_message": "run aaa...: realized ROC AUC",
+            },
+        ]
+    )
+    sentences = data.model_alerts(alerts, runs, "attrition")
+    assert sentences == [
+        "More people left than run #1 predicted: 75 in the 5 months since "
+        "2026-04-30, against 56.1 expected (chance alone allows 42–70).",
+        "Run #1 no longer ranks leavers well enough: 5 months after its prediction "
+        "of 2026-04-30, its realized ROC AUC is 0.55 (95% interval 0.48–0.62), "
+        "below the review gate 0.65.",
+        "**Department** has shifted since the model learned: PSI 0.76 (alert above "
+        "0.25) for the people run #3 scored as of 2026-07-31.",
+    ]
+    assert data.model_alerts(alerts, runs, "expected_pay") == []
+
+
+def test_realized_pay_per_run_and_in_words():
+    runs = _monitoring_runs()
+    realized = pd.DataFrame(
+        [
+            {
+                "run_id": "d" * 32,
+                "model_key": "expected_pay",
+                "metric_name": metric,
+                "metric_value": value,
+                "test_metric_value": 6000.0 if metric == "mae" else None,
+                "predict_date": pd.Timestamp("2026-07-31"),
+                "row_count": 1000,
+                "is_shown_run": True,
+            }
+            for metric, value in (("mae", 12385.0), ("bias", -3707.0), ("mape", 0.15))
+        ]
+    )
+    pay = data.realized_pay(realized, runs, "expected_pay")
+    row = pay.iloc[0]
+    assert (row["run_number"], row["people"], row["mae"], row["bias"]) == (
+        1,
+        1000,
+        12385.0,
+        -3707.0,
+    )
+    assert data.pay_sentence(row) == (
+        "Expected pay misses actual pay by 12,385 a year on average, 2.1 times its "
+        "test-period error (6,000); actual pay is 3,707 below expected on average."
+    )
+    assert data.realized_pay(realized, runs, "attrition").empty
+
+
+def test_monitoring_labels():
+    assert data.model_label("expected_pay") == "Expected pay"
+    assert data.feature_label("department_name") == "Department"
+    assert data.feature_label("manager_changes_last_6_months") == (
+        "Manager changes (last 6 months)"
+    )
+    assert data.months_text(1) == "1 month"
+    assert data.shorten_run_ids("run " + "ab" * 16 + ".") == "run " + "ab" * 6 + "."
+    assert data.examples_text(None) == ""
+    assert data.examples_text("not json") == "not json"
+
+
+def test_unfreeze_hint_only_for_a_frozen_model():
+    models = pd.DataFrame(
+        {
+            "model_key": ["attrition", "expected_pay"],
+            "is_frozen": [True, False],
+            "frozen_run_id": ["a" * 32, None],
+        }
+    )
+    hint = data.unfreeze_hint(models, _monitoring_runs(), "attrition")
+    assert hint.startswith("The model is frozen (run #1)")
+    assert '`people-ml unfreeze attrition --reason "..."`' in hint
+    assert data.unfreeze_hint(models, _monitoring_runs(), "expected_pay") is None
+    assert data.unfreeze_hint(models, _monitoring_runs(), "unknown") is None

@@ -22,6 +22,7 @@ PAGES = {
     "runs.py": "Model runs",
     "expected_pay.py": "Expected pay",
     "review.py": "Review",
+    "monitoring.py": "Monitoring",
 }
 # What each page shows once its data has loaded: a headline label and the
 # fewest charts (the browser check waits for both).
@@ -32,6 +33,7 @@ PAGE_HEADLINES = {
     "runs.py": ("Runs", 1),
     "expected_pay.py": ("Employees", 2),
     "review.py": ("Gates failed", 1),
+    "monitoring.py": ("Alerts firing now", 1),
 }
 
 __all__ = ["APP_PATH", "PAGES", "PAGE_HEADLINES", "STORYBOARD_TABLES", "VIEWS_DIR"]

@@ -318,3 +318,103 @@ def band_move_heatmap(moves: pd.DataFrame) -> alt.LayerChart:
         title="People per risk band: BI now and with this run",
         height=alt.Step(44),
     )
+
+
+LEAVER_SCALE = alt.Scale(
+    domain=["Actual leavers", "Expected leavers"], range=["#c0392b", "#2e86c1"]
+)
+
+
+def leaver_trend_chart(trend: pd.DataFrame, horizon: int) -> alt.LayerChart:
+    """Actual against expected leavers to date, the 95% band shaded.
+
+    ``trend`` is :func:`people_ml.storyboard.data.leaver_trend`; the x axis
+    runs to the last month with outcomes (at most the ``horizon``).
+    """
+    last = int(trend["months_since_prediction"].max()) if len(trend) else horizon
+    x = alt.X(
+        "months_since_prediction:Q",
+        title="Months since the prediction",
+        scale=alt.Scale(domain=[0, max(last, 1)], nice=False),
+        axis=alt.Axis(tickMinStep=1, format="d"),
+    )
+    when = alt.Tooltip("observed_through_date:T", title="Outcomes through")
+    band = (
+        alt.Chart(trend)
+        .mark_area(color=LOWERS, opacity=0.15)
+        .encode(
+            x=x,
+            y=alt.Y("lower:Q", title="Leavers to date"),
+            y2="upper:Q",
+            tooltip=[
+                when,
+                alt.Tooltip("lower:Q", title="Band from", format=",.1f"),
+                alt.Tooltip("upper:Q", title="Band to", format=",.1f"),
+            ],
+        )
+    )
+    lines = (
+        alt.Chart(trend)
+        .transform_fold(["actual", "expected"], as_=["series_key", "leavers"])
+        .transform_calculate(
+            series="datum.series_key == 'actual' ? 'Actual leavers' : "
+            "'Expected leavers'"
+        )
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=alt.Y("leavers:Q", title="Leavers to date"),
+            color=alt.Color(
+                "series:N",
+                scale=LEAVER_SCALE,
+                title=None,
+                legend=alt.Legend(orient="top", direction="horizontal"),
+            ),
+            strokeDash=alt.condition(
+                "datum.series_key == 'expected'",
+                alt.value([5, 4]),
+                alt.value([1, 0]),
+            ),
+            tooltip=[
+                when,
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("leavers:Q", title="Leavers", format=",.1f"),
+            ],
+        )
+    )
+    return alt.layer(band, lines).properties(
+        title="Leavers to date: actual against expected (shaded: the 95% band)",
+        height=320,
+    )
+
+
+DRIFT_SCALE = alt.Scale(domain=["Training data", "Now"], range=[NEUTRAL, LOWERS])
+
+
+def drift_bins_chart(bins: pd.DataFrame, title: str) -> alt.Chart:
+    """One feature's share of people per bin: the training data against now."""
+    order = list(dict.fromkeys(bins["bin_label"]))
+    return (
+        alt.Chart(bins, title=title, height=alt.Step(14))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "share:Q",
+                title="Share of people",
+                axis=alt.Axis(format=".0%", tickMinStep=0.01),
+            ),
+            y=alt.Y("bin_label:N", sort=order, title=None),
+            yOffset=alt.YOffset("which:N", sort=list(DRIFT_SCALE.domain)),
+            color=alt.Color(
+                "which:N",
+                scale=DRIFT_SCALE,
+                title=None,
+                legend=alt.Legend(orient="top", direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("bin_label:N", title="Values"),
+                alt.Tooltip("which:N", title="Where"),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+            ],
+        )
+    )

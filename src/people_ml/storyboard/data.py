@@ -8,6 +8,8 @@ warehouse is never opened (a build may be writing it).
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -830,3 +832,680 @@ def _timestamp(value: object) -> pd.Timestamp | None:
 
 def _int(value: object) -> int:
     return 0 if value is None or pd.isna(value) else int(value)
+
+
+# --- Monitoring: are the deployed models still right? ------------------------
+
+# What a monitoring alert is about, in words (fct_ml_monitoring_alerts.alert_kind).
+ALERT_KINDS = {
+    "feature_drift": "The people scored differ from the training data",
+    "realized_roc_auc_below_gate": "Ranks leavers worse than its review gate",
+    "leavers_outside_expected_band": "Leavers outside the expected range",
+}
+# Feature names as people say them; others by attribute_label.
+FEATURE_LABELS = {
+    "compa_ratio": "Compa-ratio",
+    "base_salary": "Base salary",
+    "fte": "FTE",
+    "is_remote": "Works remotely",
+    "is_people_manager": "People manager",
+    "last_rating": "Last rating",
+    "tenure_months": "Tenure (months)",
+    "months_since_promotion": "Months since promotion",
+    "direct_report_count": "Direct reports",
+    "manager_changes_last_6_months": "Manager changes (last 6 months)",
+    "age_years": "Age (years)",
+    "prediction": "The predictions themselves",
+}
+ISSUE_LABELS = {
+    "unseen_category": "Values never seen in training",
+    "out_of_range": "Outside the training range",
+    "unexpected_null": "Missing, never missing in training",
+    "column_missing": "Column gone since the previous run",
+    "column_new": "New column (the model ignores it)",
+}
+DRIFT_STATUS_ORDER = {"alert": 0, "warn": 1, "ok": 2}
+_RUN_ID = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{20}\b")
+UNSEEN_BIN = "(new values)"
+LEAVER_METRICS = ("actual_leavers_to_date", "expected_leavers_to_date")
+
+
+def feature_label(feature: str) -> str:
+    """``tenure_months`` -> 'Tenure (months)', ``department_name`` -> 'Department'."""
+    return FEATURE_LABELS.get(str(feature), attribute_label(str(feature)))
+
+
+def model_label(model_key: str) -> str:
+    """``expected_pay`` -> 'Expected pay'."""
+    return str(model_key).replace("_", " ").capitalize()
+
+
+def shorten_run_ids(text: str) -> str:
+    """Full 32-character run ids as the command line prints them (12)."""
+    return _RUN_ID.sub(r"\1", str(text))
+
+
+def months_text(months: int) -> str:
+    """1 -> '1 month', 5 -> '5 months'."""
+    return f"{months} month" if months == 1 else f"{months} months"
+
+
+def _run_numbers(runs: pd.DataFrame) -> dict[str, int]:
+    return {
+        str(run_id): int(number)
+        for run_id, number in zip(runs["run_id"], runs["run_number"], strict=True)
+    }
+
+
+def alert_sentence(alert: pd.Series, runs: pd.DataFrame) -> str:
+    """One alert of ``fct_ml_monitoring_alerts`` in plain words.
+
+    ``runs`` is ``dim_ml_runs``: it numbers the run and dates its prediction.
+    """
+    run = runs[runs["run_id"] == alert["run_id"]]
+    number = f"#{int(run['run_number'].iloc[0])}" if len(run) else "?"
+    predicted = format_date(run["predict_date"].iloc[0]) if len(run) else "?"
+    value = float(alert["observed_value"])
+    kind = str(alert["alert_kind"])
+    if kind == "feature_drift":
+        return (
+            f"**{feature_label(alert['subject'])}** has shifted since the model "
+            f"learned: PSI {value:.2f} (alert above {float(alert['threshold']):.2f}) "
+            f"for the people run {number} scored as of {predicted}."
+        )
+    months = months_text(_int(alert["months_since_prediction"]))
+    if kind == "realized_roc_auc_below_gate":
+        return (
+            f"Run {number} no longer ranks leavers well enough: {months} after "
+            f"its prediction of {predicted}, its realized ROC AUC is {value:.2f} "
+            f"(95% interval {float(alert['lower_bound']):.2f}–"
+            f"{float(alert['upper_bound']):.2f}), below the review gate "
+            f"{float(alert['threshold']):.2f}."
+        )
+    if kind == "leavers_outside_expected_band":
+        direction = "More" if value > float(alert["upper_bound"]) else "Fewer"
+        return (
+            f"{direction} people left than run {number} predicted: "
+            f"{format_count(value)} in the {months} since {predicted}, against "
+            f"{format_decimal(float(alert['threshold']))} expected (chance alone "
+            f"allows {float(alert['lower_bound']):,.0f}–"
+            f"{float(alert['upper_bound']):,.0f})."
+        )
+    return shorten_run_ids(str(alert["alert_message"]))
+
+
+def model_alerts(alerts: pd.DataFrame, runs: pd.DataFrame, model_key: str) -> list[str]:
+    """A model's alerts firing now, in words: realized performance first."""
+    part = alerts[alerts["model_key"] == model_key]
+    order = {kind: index for index, kind in enumerate(reversed(ALERT_KINDS))}
+    part = part.assign(
+        _order=part["alert_kind"].map(order).fillna(len(order)),
+        _value=-part["observed_value"].astype(float),
+    ).sort_values(["_order", "_value", "subject"])
+    return [alert_sentence(alert, runs) for _, alert in part.iterrows()]
+
+
+def unfreeze_hint(
+    models: pd.DataFrame, runs: pd.DataFrame, model_key: str
+) -> str | None:
+    """What to do about an alert on a frozen model; None when it is not frozen."""
+    model = models[models["model_key"] == model_key]
+    if model.empty or not bool(model["is_frozen"].fillna(False).iloc[0]):
+        return None
+    frozen = model["frozen_run_id"].iloc[0]
+    number = _run_numbers(runs).get(str(frozen))
+    run = f"run #{number}" if number is not None else "a persisted run"
+    return (
+        f"The model is frozen ({run}): it keeps scoring with what it learned "
+        "then. To learn from today's people: "
+        f'`people-ml unfreeze {model_key} --reason "..."`, then `dbt build` '
+        "trains a new run to review."
+    )
+
+
+def outcome_runs(
+    realized: pd.DataFrame, runs: pd.DataFrame, model_key: str
+) -> pd.DataFrame:
+    """A classification model's deployed runs and their months of outcomes.
+
+    One row per run of ``fct_ml_realized_performance``: its number, predict
+    date, label horizon, the months of outcomes known (0: none yet), whether BI
+    shows it and whether it is still inside its window; newest first.
+    """
+    part = realized[
+        (realized["model_key"] == model_key)
+        & (realized["metric_name"] == "actual_leavers_to_date")
+    ]
+    columns = [
+        "run_id",
+        "run_number",
+        "predict_date",
+        "label_horizon_months",
+        "months_with_outcomes",
+        "is_shown_run",
+        "is_monitored",
+    ]
+    if part.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = part.groupby("run_id", as_index=False).agg(
+        predict_date=("predict_date", "max"),
+        label_horizon_months=("label_horizon_months", "max"),
+        months_with_outcomes=("months_since_prediction", "max"),
+        is_shown_run=("is_shown_run", "max"),
+        is_monitored=("is_monitored", "max"),
+    )
+    grouped["run_number"] = grouped["run_id"].map(_run_numbers(runs))
+    grouped["is_shown_run"] = grouped["is_shown_run"].fillna(False).astype(bool)
+    grouped["is_monitored"] = grouped["is_monitored"].fillna(False).astype(bool)
+    grouped = grouped.sort_values(
+        ["predict_date", "run_id"], ascending=[False, True]
+    ).reset_index(drop=True)
+    return grouped[columns]
+
+
+@dataclass(frozen=True)
+class RunChoice:
+    """The run a page opens on, and why, in words (``run_id`` None: no run)."""
+
+    run_id: str | None
+    reason: str
+
+
+def default_outcome_run(outcomes: pd.DataFrame) -> RunChoice:
+    """The run whose expected and actual leavers the page opens on.
+
+    The shown run when it already has a month of outcomes; else the deployed
+    run with the most months of outcomes, one still inside its window first
+    (a frozen model's shown run is its newest scored run: too young for
+    outcomes). ``outcomes`` is :func:`outcome_runs`.
+    """
+    shown = outcomes[outcomes["is_shown_run"]]
+    shown_row = shown.iloc[0] if len(shown) else None
+    if shown_row is not None and shown_row["months_with_outcomes"] > 0:
+        return RunChoice(
+            str(shown_row["run_id"]),
+            f"Run #{shown_row['run_number']} is the run BI shows; "
+            f"{months_text(int(shown_row['months_with_outcomes']))} of outcomes "
+            "are known.",
+        )
+    with_outcomes = outcomes[outcomes["months_with_outcomes"] > 0]
+    if with_outcomes.empty:
+        return RunChoice(None, "No deployed run has a month of outcomes yet.")
+    best = with_outcomes.sort_values(
+        ["is_monitored", "months_with_outcomes", "predict_date", "run_id"],
+        ascending=[False, False, False, True],
+    ).iloc[0]
+    months = months_text(int(best["months_with_outcomes"]))
+    if shown_row is None:
+        why = "BI shows no run of this model now"
+    else:
+        why = (
+            f"BI shows run #{shown_row['run_number']}, which predicted on "
+            f"{format_date(shown_row['predict_date'])}: too recent for any "
+            "outcome yet (a frozen model's newest scored run is shown)"
+        )
+    return RunChoice(
+        str(best["run_id"]),
+        f"{why}, so this opens on run #{best['run_number']}, the deployed run with "
+        f"the most outcomes known ({months}).",
+    )
+
+
+def leaver_trend(realized: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    """Actual and expected leavers to date per month, with the 95% band."""
+    part = realized[
+        (realized["run_id"] == run_id) & realized["metric_name"].isin(LEAVER_METRICS)
+    ]
+    wide = part.pivot_table(
+        index=["months_since_prediction", "observed_through_date"],
+        columns="metric_name",
+        values="metric_value",
+        aggfunc="first",
+    )
+    bounds = part[part["metric_name"] == "expected_leavers_to_date"].set_index(
+        ["months_since_prediction", "observed_through_date"]
+    )[["lower_bound", "upper_bound"]]
+    trend = wide.join(bounds).reset_index()
+    trend = trend.rename(
+        columns={
+            "actual_leavers_to_date": "actual",
+            "expected_leavers_to_date": "expected",
+            "lower_bound": "lower",
+            "upper_bound": "upper",
+        }
+    )
+    for column in ("actual", "expected", "lower", "upper"):
+        if column not in trend:
+            trend[column] = np.nan
+    columns = [
+        "months_since_prediction",
+        "observed_through_date",
+        "actual",
+        "expected",
+        "lower",
+        "upper",
+    ]
+    return trend[columns].sort_values("months_since_prediction").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class RealizedLeavers:
+    """A classification run's realized figures at its latest month."""
+
+    run_id: str
+    predict_date: pd.Timestamp | None
+    label_horizon_months: int
+    months: int
+    observed_through_date: pd.Timestamp | None
+    people: int
+    actual: float
+    expected: float
+    lower: float
+    upper: float
+    roc_auc: float | None
+    roc_auc_low: float | None
+    roc_auc_high: float | None
+    gate: float | None
+    test_roc_auc: float | None
+    high_band_precision: float | None
+    high_band_recall: float | None
+
+    @property
+    def leaver_share(self) -> float:
+        """Leavers so far as a share of the people predicted."""
+        return self.actual / self.people if self.people else float("nan")
+
+    @property
+    def high_band_leavers(self) -> int | None:
+        """Leavers so far who were in the high band."""
+        if self.high_band_recall is None:
+            return None
+        return round(self.high_band_recall * self.actual)
+
+    @property
+    def high_band_people(self) -> int | None:
+        """People the run put in the high band (from its precision)."""
+        leavers = self.high_band_leavers
+        if not leavers or not self.high_band_precision:
+            return None
+        return round(leavers / self.high_band_precision)
+
+
+def realized_leavers(realized: pd.DataFrame, run_id: str) -> RealizedLeavers:
+    """A run's realized figures at the latest month of outcomes it has."""
+    part = realized[(realized["run_id"] == run_id) & realized["decile"].isna()]
+    if part.empty:
+        raise KeyError(f"no realized performance for run {run_id!r}")
+    month = int(part["months_since_prediction"].max())
+    latest = part[part["months_since_prediction"] == month].set_index("metric_name")
+
+    def value(metric: str, column: str = "metric_value") -> float | None:
+        if metric not in latest.index or pd.isna(latest.loc[metric, column]):
+            return None
+        return float(latest.loc[metric, column])
+
+    first = latest.iloc[0]
+    return RealizedLeavers(
+        run_id=run_id,
+        predict_date=_timestamp(first["predict_date"]),
+        label_horizon_months=_int(first["label_horizon_months"]),
+        months=month,
+        observed_through_date=_timestamp(first["observed_through_date"]),
+        people=_int(latest.loc["actual_leavers_to_date", "row_count"])
+        if "actual_leavers_to_date" in latest.index
+        else 0,
+        actual=value("actual_leavers_to_date") or 0.0,
+        expected=value("expected_leavers_to_date") or 0.0,
+        lower=value("expected_leavers_to_date", "lower_bound") or 0.0,
+        upper=value("expected_leavers_to_date", "upper_bound") or 0.0,
+        roc_auc=value("roc_auc"),
+        roc_auc_low=value("roc_auc", "lower_bound"),
+        roc_auc_high=value("roc_auc", "upper_bound"),
+        gate=value("roc_auc", "gate_threshold"),
+        test_roc_auc=value("roc_auc", "test_metric_value"),
+        high_band_precision=value("high_band_precision"),
+        high_band_recall=value("high_band_recall"),
+    )
+
+
+def prediction_window(run_number: int, summary: RealizedLeavers) -> str:
+    """The run's prediction window and how much of it has passed, in words."""
+    return (
+        f"Run #{run_number} predicted on {format_date(summary.predict_date)} who of "
+        f"{format_count(summary.people)} people would leave within "
+        f"{months_text(summary.label_horizon_months)}; "
+        f"{summary.months} of those {summary.label_horizon_months} months have "
+        f"passed (outcomes known through "
+        f"{format_date(summary.observed_through_date)})."
+    )
+
+
+def band_verdict(summary: RealizedLeavers) -> str:
+    """Actual leavers against the expected band, in words."""
+    band = f"{summary.lower:,.0f}–{summary.upper:,.0f}"
+    if summary.actual > summary.upper:
+        return (
+            f"More people left than the model expected, beyond what chance "
+            f"explains (expected {format_decimal(summary.expected)}, chance alone "
+            f"allows {band}): the model underestimates risk now."
+        )
+    if summary.actual < summary.lower:
+        return (
+            f"Fewer people left than the model expected, beyond what chance "
+            f"explains (expected {format_decimal(summary.expected)}, chance alone "
+            f"allows {band}): the model overestimates risk now."
+        )
+    return (
+        f"Within the range chance alone explains ({band} around "
+        f"{format_decimal(summary.expected)} expected): the model's count holds."
+    )
+
+
+def roc_auc_sentence(summary: RealizedLeavers) -> str:
+    """The realized ROC AUC against the review gate, in words."""
+    if summary.roc_auc is None:
+        return "Ranking quality needs at least one leaver and one stayer: none yet."
+    interval = (
+        f" (95% interval {summary.roc_auc_low:.2f}–{summary.roc_auc_high:.2f})"
+        if summary.roc_auc_low is not None and summary.roc_auc_high is not None
+        else ""
+    )
+    text = (
+        f"Realized ROC AUC {summary.roc_auc:.2f}{interval}: the chance that a "
+        "leaver was given a higher risk than a stayer (0.5 is a coin toss)."
+    )
+    if summary.gate is not None and summary.roc_auc_high is not None:
+        if summary.roc_auc_high < summary.gate:
+            text += f" Below the review gate {summary.gate:.2f} beyond doubt."
+        elif summary.roc_auc_low is not None and summary.roc_auc_low >= summary.gate:
+            text += f" Above the review gate {summary.gate:.2f}."
+        else:
+            text += (
+                f" The interval straddles the review gate {summary.gate:.2f}: "
+                "too few outcomes yet to tell."
+            )
+    if summary.test_roc_auc is not None:
+        text += f" On its test period it was {summary.test_roc_auc:.2f}."
+    return text
+
+
+def high_band_sentence(summary: RealizedLeavers) -> str:
+    """Precision and recall of the high risk band, in words."""
+    if summary.high_band_recall is None or not summary.actual:
+        return "Nobody predicted has left yet, so the high-risk band cannot be judged."
+    leavers = summary.high_band_leavers or 0
+    people = summary.high_band_people
+    if people:
+        flagged = (
+            f"Of the {format_count(people)} people flagged high risk, "
+            f"{format_count(leavers)} ({format_share(summary.high_band_precision)}) "
+            "have left so far"
+        )
+    else:
+        flagged = "None of the people flagged high risk have left so far"
+    return (
+        f"{flagged}; they are {format_share(summary.high_band_recall)} of the "
+        f"{format_count(summary.actual)} who left."
+    )
+
+
+def latest_drift_run(drift: pd.DataFrame, model_key: str) -> pd.Series | None:
+    """The model's latest run with drift figures (its newest predict set)."""
+    part = drift[(drift["model_key"] == model_key) & drift["is_latest_run"]]
+    if part.empty:
+        return None
+    return part.sort_values("run_number").iloc[-1]
+
+
+def psi_status(status: object, warn: object, alert: object) -> str:
+    """``warn`` -> 'Warning: above 0.10' (the threshold crossed)."""
+    if status == "alert":
+        return f"Alert: above {float(alert):.2f}"
+    if status == "warn":
+        return f"Warning: above {float(warn):.2f}"
+    if status == "ok":
+        return "OK"
+    return "n/a"
+
+
+def drift_table(drift: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    """A run's drift per feature, the largest PSI first, labelled for people.
+
+    Columns: Feature, PSI, Status (with the threshold crossed), the KS
+    statistic (numbers) or JS distance (categories), and the feature's name
+    in the marts. The predictions themselves (feature ``prediction``) are left
+    out: :func:`prediction_drift` says how they moved.
+    """
+    part = drift[(drift["run_id"] == run_id) & (drift["feature"] != "prediction")]
+    psi = part[part["statistic"] == "psi"].set_index("feature")
+    other = part[part["statistic"] != "psi"]
+    distances = {
+        str(feature): (f"KS {value:.3f}" if statistic == "ks" else f"JS {value:.3f}")
+        for feature, statistic, value in zip(
+            other["feature"], other["statistic"], other["statistic_value"], strict=True
+        )
+    }
+    rows = [
+        {
+            "Feature": feature_label(str(feature)),
+            "PSI": float(row["statistic_value"]),
+            "Status": psi_status(
+                row["drift_status"], row["warn_threshold"], row["alert_threshold"]
+            ),
+            "KS / JS": distances.get(str(feature), "n/a"),
+            "feature": str(feature),
+            "_order": DRIFT_STATUS_ORDER.get(str(row["drift_status"]), 3),
+        }
+        for feature, row in psi.iterrows()
+    ]
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "Feature",
+            "PSI",
+            "Status",
+            "KS / JS",
+            "feature",
+            "_order",
+        ],
+    )
+    table = table.sort_values(
+        ["PSI", "_order", "Feature"], ascending=[False, True, True]
+    )
+    return table.drop(columns="_order").reset_index(drop=True)
+
+
+def drift_baseline(drift: pd.DataFrame, run_id: str) -> str | None:
+    """The run whose training data a run's features are compared with."""
+    part = drift[(drift["run_id"] == run_id) & (drift["baseline"] == "training")]
+    ids = part["baseline_run_id"].dropna()
+    return str(ids.iloc[0]) if len(ids) else None
+
+
+def prediction_drift(
+    drift: pd.DataFrame,
+    run_id: str,
+    runs: pd.DataFrame,
+    *,
+    what: str = "The risk scores",
+) -> str | None:
+    """How the run's predictions (``what``) moved against the previous run's."""
+    part = drift[
+        (drift["run_id"] == run_id)
+        & (drift["feature"] == "prediction")
+        & (drift["statistic"] == "psi")
+    ]
+    if part.empty:
+        return None
+    row = part.iloc[0]
+    previous = _run_numbers(runs).get(str(row["baseline_run_id"]))
+    against = f"run #{previous}'s" if previous is not None else "the previous run's"
+    value = float(row["statistic_value"])
+    if row["drift_status"] == "alert":
+        verdict = f"an alert (above {float(row['alert_threshold']):.2f})"
+    elif row["drift_status"] == "warn":
+        verdict = f"a warning (above {float(row['warn_threshold']):.2f})"
+    else:
+        verdict = "no material shift"
+    return f"{what} themselves, against {against}: PSI {value:.2f}, {verdict}."
+
+
+def bin_label(label: object, lower: object, upper: object) -> str:
+    """A bin as people read it: 'up to 0.8795', '0.8795 to 0.9098', 'above 1.075'.
+
+    Categorical bins (no edges) keep their level.
+    """
+    has_lower = lower is not None and not pd.isna(lower)
+    has_upper = upper is not None and not pd.isna(upper)
+    if has_lower and has_upper:
+        return f"{float(lower):.4g} to {float(upper):.4g}"
+    if has_upper:
+        return f"up to {float(upper):.4g}"
+    if has_lower:
+        return f"above {float(lower):.4g}"
+    return UNSEEN_BIN if str(label) == "(unseen levels)" else str(label)
+
+
+def drift_bins(bins: pd.DataFrame, run_id: str, feature: str) -> pd.DataFrame:
+    """One feature's bins, training share beside today's, for a bar chart."""
+    part = bins[(bins["run_id"] == run_id) & (bins["feature"] == feature)]
+    part = part.sort_values("bin_number")
+    labels = [
+        bin_label(label, lower, upper)
+        for label, lower, upper in zip(
+            part["bin_label"], part["lower_bound"], part["upper_bound"], strict=True
+        )
+    ]
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "bin_number": part["bin_number"].to_numpy(),
+                    "bin_label": labels,
+                    "which": label,
+                    "share": part[column].astype(float).to_numpy(),
+                }
+            )
+            for label, column in (
+                ("Training data", "reference_share"),
+                ("Now", "current_share"),
+            )
+        ],
+        ignore_index=True,
+    )
+    return frame.sort_values(
+        ["bin_number", "which"], ascending=[True, False]
+    ).reset_index(drop=True)
+
+
+def examples_text(examples: object) -> str:
+    """The JSON list of examples as a short text: numbers to 4 digits."""
+    if examples is None or (not isinstance(examples, str) and pd.isna(examples)):
+        return ""
+    try:
+        values = json.loads(str(examples))
+    except ValueError:
+        return str(examples)
+    if not isinstance(values, list):
+        values = [values]
+    return ", ".join(
+        f"{value:.4g}"
+        if isinstance(value, float)
+        else "(missing)"
+        if value is None
+        else str(value)
+        for value in values
+    )
+
+
+def input_issue_table(issues: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    """A run's input issues, warnings first, then by people affected."""
+    part = issues[issues["run_id"] == run_id]
+    part = part.assign(
+        _order=(part["severity"] != "warning").astype(int),
+    ).sort_values(["_order", "row_count", "feature"], ascending=[True, False, True])
+    table = pd.DataFrame(
+        {
+            "Feature": part["feature"].map(feature_label),
+            "Issue": part["issue"].map(ISSUE_LABELS).fillna(part["issue"]),
+            "People": part["row_count"].astype(int),
+            "Share": part["row_share"].astype(float),
+            "Examples": part["examples"].map(examples_text),
+            "Severity": part["severity"].str.capitalize(),
+            "What to do": [
+                shorten_run_ids(str(message)).removeprefix(f"{feature}: ")
+                for feature, message in zip(
+                    part["feature"], part["issue_message"], strict=True
+                )
+            ],
+        }
+    )
+    return table.reset_index(drop=True)
+
+
+def realized_pay(
+    realized: pd.DataFrame, runs: pd.DataFrame, model_key: str
+) -> pd.DataFrame:
+    """A regression model's realized error per deployed run, newest first."""
+    part = realized[
+        (realized["model_key"] == model_key)
+        & realized["metric_name"].isin(["mae", "bias", "mape"])
+    ]
+    columns = [
+        "run_id",
+        "run_number",
+        "predict_date",
+        "people",
+        "mae",
+        "bias",
+        "mape",
+        "test_mae",
+        "is_shown_run",
+    ]
+    if part.empty:
+        return pd.DataFrame(columns=columns)
+    wide = part.pivot_table(
+        index="run_id", columns="metric_name", values="metric_value", aggfunc="first"
+    )
+    meta = part.groupby("run_id").agg(
+        predict_date=("predict_date", "max"),
+        people=("row_count", "max"),
+        is_shown_run=("is_shown_run", "max"),
+    )
+    test = part[part["metric_name"] == "mae"].set_index("run_id")["test_metric_value"]
+    frame = meta.join(wide).join(test.rename("test_mae")).reset_index()
+    for column in ("mae", "bias", "mape"):
+        if column not in frame:
+            frame[column] = np.nan
+    frame["run_number"] = frame["run_id"].map(_run_numbers(runs))
+    frame["is_shown_run"] = frame["is_shown_run"].fillna(False).astype(bool)
+    frame = frame.sort_values(["predict_date", "run_id"], ascending=[False, True])
+    return frame[columns].reset_index(drop=True)
+
+
+def pay_sentence(row: pd.Series) -> str:
+    """A regression run's realized error and bias in words.
+
+    ``row`` is a row of :func:`realized_pay`.
+    """
+    if pd.isna(row["mae"]):
+        return "No salary to compare with yet."
+    text = (
+        f"Expected pay misses actual pay by {format_money(row['mae'])} a year "
+        "on average"
+    )
+    test = row["test_mae"]
+    if not pd.isna(test) and test:
+        ratio = float(row["mae"]) / float(test)
+        text += (
+            f", {ratio:.1f} times its test-period error ({format_money(test)})"
+            if ratio >= 1.2
+            else f", about its test-period error ({format_money(test)})"
+            if ratio > 0.8
+            else f", less than its test-period error ({format_money(test)})"
+        )
+    bias = row["bias"]
+    if not pd.isna(bias):
+        side = "below" if bias < 0 else "above"
+        text += f"; actual pay is {format_money(abs(bias))} {side} expected on average"
+    return text + "."
