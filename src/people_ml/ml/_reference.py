@@ -203,13 +203,18 @@ def monitoring_values(
     return out
 
 
-def _quantile_cuts(values: np.ndarray, n_bins: int) -> tuple[float, ...]:
+def _quantile_cuts(
+    values: np.ndarray, n_bins: int, quantiles: np.ndarray | None = None
+) -> tuple[float, ...]:
+    """Inner bin edges at the deciles (``quantiles``: precomputed, in order)."""
     if values.size == 0:
         return ()
-    inner = np.quantile(values, np.linspace(0, 1, n_bins + 1)[1:-1])
-    cuts = np.unique(inner)
+    if quantiles is None:
+        quantiles = np.quantile(values, np.linspace(0, 1, n_bins + 1)[1:-1])
+    cuts = np.unique(quantiles)
     # A cut at the maximum would leave an empty last bin.
-    return tuple(float(c) for c in cuts if c < values.max())
+    top = values.max()
+    return tuple(float(c) for c in cuts if c < top)
 
 
 def numeric_bin_counts(values: np.ndarray, cut_points: Sequence[float]) -> np.ndarray:
@@ -223,13 +228,17 @@ def _numeric_reference(
     f: FeatureSchema, values: np.ndarray, n_bins: int, sketch_size: int
 ) -> FeatureReference:
     present = values[~np.isnan(values)]
-    cuts = _quantile_cuts(present, n_bins)
+    sketch: tuple[float, ...] = ()
+    cuts: tuple[float, ...] = ()
+    if present.size:
+        # One sort for both: the bin edges and the sketch.
+        edges = np.linspace(0, 1, n_bins + 1)[1:-1]
+        probs = (np.arange(sketch_size) + 0.5) / sketch_size
+        quantiles = np.quantile(present, np.concatenate([edges, probs]))
+        cuts = _quantile_cuts(present, n_bins, quantiles[: edges.size])
+        sketch = tuple(float(q) for q in quantiles[edges.size :])
     counts = numeric_bin_counts(values, cuts)
     total = counts.sum()
-    sketch: tuple[float, ...] = ()
-    if present.size:
-        probs = (np.arange(sketch_size) + 0.5) / sketch_size
-        sketch = tuple(float(q) for q in np.quantile(present, probs))
     return FeatureReference(
         name=f.name,
         kind="numeric",
