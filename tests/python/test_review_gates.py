@@ -280,8 +280,10 @@ def test_a_failed_comparison_fails_the_drop_gate():
     assert "pickle is missing" in gates.loc["max_metric_drop_vs_shown", "message"]
 
 
-def test_every_store_table_is_written_by_the_ml_library_or_the_review():
+def test_every_store_table_is_written_by_the_ml_library_the_review_or_monitoring():
     from people_ml.ml._outputs import ML_STORE_TABLES
+    from people_ml.monitoring import MONITORING_TABLES
     from people_ml.review.run import REVIEW_TABLES
 
-    assert sorted([*ML_STORE_TABLES, *REVIEW_TABLES]) == sorted(STORE_TABLES)
+    written = [*ML_STORE_TABLES, *REVIEW_TABLES, *MONITORING_TABLES]
+    assert sorted(written) == sorted(STORE_TABLES)
