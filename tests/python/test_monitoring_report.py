@@ -23,16 +23,22 @@ def _runs(shown: str | None = RUN) -> pd.DataFrame:
 
 
 def _drift(psi: float) -> pd.DataFrame:
+    status = "alert" if psi > 0.25 else "ok"
     return pd.DataFrame(
         {
-            "feature": ["department_name", "department_name", "tenure_months"],
-            "feature_kind": ["categorical", "categorical", "numeric"],
-            "statistic": ["psi", "js_distance", "psi"],
-            "statistic_value": [psi, 0.4, 0.02],
-            "drift_status": ["alert" if psi > 0.25 else "ok", None, "ok"],
-            "warn_threshold": [0.1, None, 0.1],
-            "alert_threshold": [0.25, None, 0.25],
-            "baseline_run_id": [RUN, RUN, RUN],
+            "feature": [
+                "department_name",
+                "department_name",
+                "tenure_months",
+                "prediction",
+            ],
+            "feature_kind": ["categorical", "categorical", "numeric", "prediction"],
+            "statistic": ["psi", "js_distance", "psi", "psi"],
+            "statistic_value": [psi, 0.4, 0.02, psi / 2],
+            "drift_status": [status, None, "ok", status],
+            "warn_threshold": [0.1, None, 0.1, 0.1],
+            "alert_threshold": [0.25, None, 0.25, 0.25],
+            "baseline_run_id": [RUN, RUN, RUN, RUN],
         }
     )
 
@@ -84,6 +90,7 @@ def test_no_alert_reports_each_part_and_says_so() -> None:
     assert alerts == 0
     assert text.startswith("attrition: BI shows run #1 aaaaaaaaaaaa (deployed)")
     assert "ok    2 feature(s): PSI at most 0.050" in text
+    assert f"predictions against run {RUN[:12]}: PSI 0.025 (ok)" in text
     assert "month 2 of 12: 11 left, expected 8.4 [2.9, 13.9]" in text
     assert "ROC AUC 0.710 [0.550, 0.870], gate 0.65" in text
     assert text.rstrip().endswith("No alerts.")
@@ -99,6 +106,8 @@ def test_an_alert_on_a_frozen_model_names_the_unfreeze_command() -> None:
     assert "ALERT department_name" in text and "JS distance 0.400" in text
     assert "[feature drift] department_name has PSI 1.2" in text
     assert "`people-ml unfreeze attrition`" in text
+    # The predictions moved too: reported, but only features raise alerts.
+    assert "PSI 0.600 (moved: reported, not an alert of its own" in text
     assert text.rstrip().endswith("1 alert(s) fired: exit 1.")
 
 

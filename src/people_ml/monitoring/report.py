@@ -210,9 +210,14 @@ def _drift_lines(model: ModelMonitoring) -> list[str]:
     ]
     if len(prediction):
         row = prediction.iloc[0]
+        verdict = (
+            "ok"
+            if row["drift_status"] == "ok"
+            else "moved: reported, not an alert of its own; the features say why"
+        )
         lines.append(
             f"    predictions against run {str(row['baseline_run_id'])[:12]}: PSI "
-            f"{_num(row['statistic_value'])} ({row['drift_status']})"
+            f"{_num(row['statistic_value'])} ({verdict})"
         )
     return lines
 
