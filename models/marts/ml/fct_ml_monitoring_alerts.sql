@@ -124,7 +124,7 @@ roc_auc_alerts as (
     where
         metric_name = 'roc_auc'
         and upper_bound < gate_threshold
-        and positive_count >= {{ var('monitoring_min_leavers_known', 10) }}
+        and positive_count >= {{ var('monitoring_min_leavers_known') }}
 
 ),
 
