@@ -202,7 +202,8 @@ def test_a_renamed_department_is_reported_as_unseen_input_with_its_count(
     assert [row[0] for row in issues] == ["attrition", "expected_pay"]
     assert issues[0][1] == renamed_rows
     assert RENAMED[1] in issues[0][2]
-    _, output = scenario.shocked_monitor or (0, "")
+    assert scenario.shocked_monitor is not None
+    _, output = scenario.shocked_monitor
     assert f"{renamed_rows} rows" in output and RENAMED[1] in output
 
 

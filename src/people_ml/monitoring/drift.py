@@ -124,6 +124,14 @@ def _ks(
     return statistic, p_value
 
 
+def _missing_bin(reference: FeatureReference, missing: int, n: int) -> list[Bin]:
+    """The missing-value bin, when either side has missing values."""
+    if not (reference.null_count or missing):
+        return []
+    share = missing / n if n else 0.0
+    return [Bin(MISSING_BIN, None, None, reference.null_share, share, missing)]
+
+
 def numeric_shift(reference: FeatureReference, values: np.ndarray) -> Shift:
     """Shift of a numeric feature's current ``values`` from its reference."""
     values = np.asarray(values, dtype=float)
@@ -134,17 +142,7 @@ def numeric_shift(reference: FeatureReference, values: np.ndarray) -> Shift:
     ref_shares = np.asarray(reference.bin_shares, dtype=float) * non_missing
     counts = numeric_bin_counts(values, reference.cut_points)
     bins = _numeric_bins(reference.cut_points, ref_shares, counts, n)
-    if reference.null_count or missing_current:
-        bins.append(
-            Bin(
-                MISSING_BIN,
-                None,
-                None,
-                reference.null_share,
-                missing_current / n if n else 0.0,
-                int(missing_current),
-            )
-        )
+    bins += _missing_bin(reference, int(missing_current), n)
     ks = p_value = None
     if present.size and reference.sketch:
         ks, p_value = _ks(
@@ -183,17 +181,7 @@ def categorical_shift(reference: FeatureReference, values: np.ndarray) -> Shift:
         )
     if unseen:
         bins.append(Bin(UNSEEN_BIN, None, None, 0.0, unseen / n, unseen))
-    if reference.null_count or missing_current:
-        bins.append(
-            Bin(
-                MISSING_BIN,
-                None,
-                None,
-                reference.null_share,
-                missing_current / n if n else 0.0,
-                missing_current,
-            )
-        )
+    bins += _missing_bin(reference, int(missing_current), n)
     ref = np.array([b.reference_share for b in bins])
     cur = np.array([b.current_share for b in bins])
     js = float(jensenshannon(ref, cur, base=2)) if ref.sum() and cur.sum() else None
