@@ -28,6 +28,38 @@
         shap_value double
     );
 
+    create table if not exists ml_store.feature_importance (
+        run_id string not null,
+        feature string not null,
+        driver_kind string,
+        direction string,
+        direction_reason string,
+        entity_count bigint,
+        mean_abs_shap_value double,
+        importance_lower double,
+        importance_upper double,
+        importance_share double,
+        mean_shap_value double,
+        value_shap_correlation double,
+        correlation_lower double,
+        correlation_upper double,
+        importance_floor_share double,
+        bootstrap_replicates bigint
+    );
+
+    create table if not exists ml_store.feature_effects (
+        run_id string not null,
+        feature string not null,
+        level_label string not null,
+        level_order bigint not null,
+        entity_count bigint,
+        mean_shap_value double,
+        mean_shap_lower double,
+        mean_shap_upper double,
+        is_missing_level boolean,
+        is_other_level boolean
+    );
+
     create table if not exists ml_store.metrics (
         run_id string not null,
         split string not null,
@@ -140,7 +172,8 @@
         current_rows bigint,
         warn_threshold double,
         alert_threshold double,
-        drift_status string
+        drift_status string,
+        is_expected_drift boolean
     );
 
     create table if not exists ml_store.drift_bins (
@@ -174,6 +207,26 @@
     alter table ml_store.predictions add column if not exists model_output double;
     alter table ml_store.shap_values add column if not exists feature_value string;
     alter table ml_store.shap_values add column if not exists shap_value double;
+    alter table ml_store.feature_importance add column if not exists driver_kind string;
+    alter table ml_store.feature_importance add column if not exists direction string;
+    alter table ml_store.feature_importance add column if not exists direction_reason string;
+    alter table ml_store.feature_importance add column if not exists entity_count bigint;
+    alter table ml_store.feature_importance add column if not exists mean_abs_shap_value double;
+    alter table ml_store.feature_importance add column if not exists importance_lower double;
+    alter table ml_store.feature_importance add column if not exists importance_upper double;
+    alter table ml_store.feature_importance add column if not exists importance_share double;
+    alter table ml_store.feature_importance add column if not exists mean_shap_value double;
+    alter table ml_store.feature_importance add column if not exists value_shap_correlation double;
+    alter table ml_store.feature_importance add column if not exists correlation_lower double;
+    alter table ml_store.feature_importance add column if not exists correlation_upper double;
+    alter table ml_store.feature_importance add column if not exists importance_floor_share double;
+    alter table ml_store.feature_importance add column if not exists bootstrap_replicates bigint;
+    alter table ml_store.feature_effects add column if not exists entity_count bigint;
+    alter table ml_store.feature_effects add column if not exists mean_shap_value double;
+    alter table ml_store.feature_effects add column if not exists mean_shap_lower double;
+    alter table ml_store.feature_effects add column if not exists mean_shap_upper double;
+    alter table ml_store.feature_effects add column if not exists is_missing_level boolean;
+    alter table ml_store.feature_effects add column if not exists is_other_level boolean;
     alter table ml_store.metrics add column if not exists class_label string;
     alter table ml_store.metrics add column if not exists value double;
     alter table ml_store.feature_profiles add column if not exists detected_type string;
@@ -229,6 +282,7 @@
     alter table ml_store.feature_drift add column if not exists warn_threshold double;
     alter table ml_store.feature_drift add column if not exists alert_threshold double;
     alter table ml_store.feature_drift add column if not exists drift_status string;
+    alter table ml_store.feature_drift add column if not exists is_expected_drift boolean;
     alter table ml_store.drift_bins add column if not exists bin_label string;
     alter table ml_store.drift_bins add column if not exists lower_bound double;
     alter table ml_store.drift_bins add column if not exists upper_bound double;
@@ -343,5 +397,5 @@
 
 {#- The ml_store tables, by name. -#}
 {% macro ledger_store_tables() %}
-    {{ return(['predictions', 'shap_values', 'metrics', 'feature_profiles', 'warnings', 'test_predictions', 'group_metrics', 'run_comparisons', 'driver_comparisons', 'comparison_movers', 'gate_results', 'feature_drift', 'drift_bins', 'input_issues']) }}
+    {{ return(['predictions', 'shap_values', 'feature_importance', 'feature_effects', 'metrics', 'feature_profiles', 'warnings', 'test_predictions', 'group_metrics', 'run_comparisons', 'driver_comparisons', 'comparison_movers', 'gate_results', 'feature_drift', 'drift_bins', 'input_issues']) }}
 {% endmacro %}

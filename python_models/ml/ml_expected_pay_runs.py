@@ -1,5 +1,6 @@
 """Runs of the `expected_pay` ML model: what each person's pay would be
-expected to be from their job, level, tenure and performance alone."""
+expected to be from their job, level, tenure, performance and pay band
+alone."""
 
 from people_ml.runs import execute_run, previous_runs
 

@@ -16,6 +16,7 @@ def model(dbt, session):
             "fct_ml_predictions": dbt.ref("fct_ml_predictions"),
             "fct_ml_prediction_drivers": dbt.ref("fct_ml_prediction_drivers"),
             "fct_ml_feature_importance": dbt.ref("fct_ml_feature_importance"),
+            "fct_ml_feature_effects": dbt.ref("fct_ml_feature_effects"),
             "fct_ml_model_performance": dbt.ref("fct_ml_model_performance"),
             "fct_ml_feature_profile": dbt.ref("fct_ml_feature_profile"),
             "fct_ml_expected_pay": dbt.ref("fct_ml_expected_pay"),

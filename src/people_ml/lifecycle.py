@@ -408,11 +408,28 @@ def run_report(store: RunStore, seed: Path, run: pd.Series) -> dict[str, object]
             "select * exclude (run_id) from ml_store.feature_profiles "
             "where run_id = ? order by status desc, feature"
         )
+        # The run's drivers (interval, supported direction) when it recorded
+        # them; a warehouse made before they existed has no such table.
+        (has_drivers,) = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'ml_store' and table_name = 'feature_importance'"
+        ).fetchone()
+        drivers = (
+            "ml_store.feature_importance"
+            if has_drivers
+            else "(select null::varchar as run_id, null::varchar as feature, "
+            "null::varchar as direction, null::double as importance_lower, "
+            "null::double as importance_upper)"
+        )
         importance = frame(
-            "select feature, avg(abs(shap_value)) as mean_abs_shap, "
-            "corr(shap_value, try_cast(feature_value as double)) as direction "
-            "from ml_store.shap_values where run_id = ? group by 1 "
-            "order by 2 desc limit 10"
+            "select shap.feature, avg(abs(shap.shap_value)) as mean_abs_shap, "
+            "any_value(drivers.importance_lower) as importance_lower, "
+            "any_value(drivers.importance_upper) as importance_upper, "
+            "corr(shap.shap_value, try_cast(shap.feature_value as double)) "
+            "as direction_corr, any_value(drivers.direction) as direction "
+            f"from ml_store.shap_values as shap left join {drivers} as drivers "
+            "on shap.run_id = drivers.run_id and shap.feature = drivers.feature "
+            "where shap.run_id = ? group by 1 order by 2 desc limit 10"
         )
         warnings = frame(
             "select severity, code, message from ml_store.warnings where run_id = ?"

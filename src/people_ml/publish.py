@@ -66,6 +66,7 @@ PUBLISHED_MARTS = (
     "fct_ml_predictions",
     "fct_ml_prediction_drivers",
     "fct_ml_feature_importance",
+    "fct_ml_feature_effects",
     "fct_ml_model_performance",
     "fct_ml_feature_profile",
     "fct_ml_expected_pay",

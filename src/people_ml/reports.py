@@ -141,12 +141,21 @@ def run_report(report: dict[str, object]) -> str:
     importance = report["importance"]
     assert isinstance(importance, pd.DataFrame)
     if not importance.empty:
-        sections += ["", "Feature analysis (mean |SHAP|; direction: + raises)"]
+        sections += [
+            "",
+            "Feature analysis (mean |SHAP| with its 95% interval; direction "
+            "only where the data support it)",
+        ]
         sections.append(
             _table(
-                ("feature", "mean |SHAP|", "direction"),
+                ("feature", "mean |SHAP|", "interval", "direction"),
                 [
-                    (row.feature, row.mean_abs_shap, _direction(row.direction))
+                    (
+                        row.feature,
+                        row.mean_abs_shap,
+                        _interval(row.importance_lower, row.importance_upper),
+                        _direction(row.direction, row.direction_corr),
+                    )
                     for row in importance.itertuples()
                 ],
             )
@@ -218,7 +227,16 @@ def _date(value: object) -> str:
     return "-" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
-def _direction(value: object) -> str:
-    if value is None or pd.isna(value):
+def _interval(lower: object, upper: object) -> str:
+    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+        return "-"
+    return f"{float(lower):.4g} to {float(upper):.4g}"
+
+
+def _direction(direction: object, correlation: object) -> str:
+    """The run's direction; for a run recorded before, the correlation's sign."""
+    if isinstance(direction, str):
+        return direction.removeprefix("higher ")
+    if correlation is None or pd.isna(correlation):
         return "mixed"
-    return "raises" if float(value) > 0 else "lowers"
+    return "raises" if float(correlation) > 0 else "lowers"

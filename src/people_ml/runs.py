@@ -199,6 +199,11 @@ def execute_run(
     store = artifact_dir()
     notes: list[tuple[str, str, str]] = []
     check_protected_columns(policy, frame.columns, model_key=spec.key)
+    # A name in monitoring.expected_drift must be a column the model may use
+    # (a misspelt one would leave the real column alerting).
+    monitoring_policy.check_features(
+        candidate_features(frame, spec), model_key=spec.key
+    )
     if frozen is None:
         allowed = check_protected_features(
             policy, candidate_features(frame, spec), model_key=spec.key

@@ -87,10 +87,144 @@ def test_features_have_no_nulls_where_the_model_needs_them(
     assert nulls == (0, 0, 0)
 
 
+def test_person_months_rebuild_the_samples_and_their_labels(
+    built_project: Project,
+) -> None:
+    # Every labelled sample is a person-month with the same features, and the
+    # follow-up columns rebuild its 12-month label.
+    mismatched, missing, n = built_project.query(
+        """
+        select
+            count(*) filter (
+                where person_months.compa_ratio is distinct from samples.compa_ratio
+                or person_months.last_rating is distinct from samples.last_rating
+                or coalesce(
+                    person_months.exit_type = 'voluntary'
+                    and person_months.months_until_exit <= 12, false
+                ) is distinct from samples.has_voluntary_exit_in_horizon
+            ),
+            count(*) filter (where person_months.worker_id is null),
+            count(*)
+        from intermediate.int_attrition_samples_labelled as samples
+        left join intermediate.int_attrition_person_months_labelled
+            as person_months
+            on samples.worker_id = person_months.worker_id
+            and samples.sample_date = person_months.sample_date
+        where samples.sample_period = 'labelled'
+        """
+    )[0]
+    assert n > 0 and missing == 0 and mismatched == 0
+    rows = built_project.query(
+        """
+        select sample_period, max(sample_date), count(*),
+            count(has_voluntary_exit_next_month),
+            avg(has_voluntary_exit_next_month::int)
+        from intermediate.int_attrition_person_months_labelled
+        group by 1 order by 1
+        """
+    )
+    by_period = {row[0]: row[1:] for row in rows}
+    # The next month's outcome is known for every month-end but the as-of date.
+    assert by_period["current"][0] == dt.date(2026, 4, 30)
+    assert by_period["current"][2] == 0
+    last, n_labelled, n_with_target, monthly_rate = by_period["labelled"]
+    assert last == dt.date(2026, 3, 31) and n_with_target == n_labelled
+    assert 0.003 < monthly_rate < 0.03
+
+
 def test_docs_generate(built_project: Project) -> None:
     result = built_project.dbt("docs", "generate")
     assert result.ok, result.output[-3000:]
     assert (built_project.root / "target" / "catalog.json").is_file()
+
+
+def test_driver_marts_carry_intervals_and_per_level_effects(
+    built_project: Project,
+) -> None:
+    # Every run's importance has its interval around it, a stated direction,
+    # and the mean |SHAP| the run stored.
+    importance = built_project.query(
+        """
+        select
+            count(*),
+            count(*) filter (
+                where importance.importance_lower <= importance.mean_abs_shap_value
+                and importance.mean_abs_shap_value <= importance.importance_upper
+            ),
+            count(*) filter (
+                where abs(importance.mean_abs_shap_value
+                    - stored.mean_abs_shap_value) < 1e-9
+            ),
+            count(distinct importance.run_id),
+            count(*) filter (where importance.direction = 'unclear')
+        from marts.fct_ml_feature_importance as importance
+        inner join ml_store.feature_importance as stored
+            on importance.run_id = stored.run_id
+            and importance.feature = stored.feature
+        """
+    )[0]
+    total, covered, agree, runs, unclear = importance
+    assert total > 0 and covered == total and agree == total
+    assert runs == built_project.query("select count(*) from marts.dim_ml_runs")[0][0]
+    assert 0 < unclear < total
+    # Per-level effects: each ordinal or categorical feature's levels hold
+    # every person predicted, labelled as the SHAP values render the values.
+    counts = built_project.query(
+        """
+        with levels as (
+            select run_id, feature, sum(entity_count) as entity_count
+            from marts.fct_ml_feature_effects
+            group by 1, 2
+        )
+        select
+            count(*),
+            count(*) filter (where levels.entity_count = runs.n_predict_rows),
+            count(*) filter (where levels.entity_count = importance.entity_count)
+        from levels
+        inner join marts.dim_ml_runs as runs
+            on levels.run_id = runs.run_id
+        inner join marts.fct_ml_feature_importance as importance
+            on levels.run_id = importance.run_id
+            and levels.feature = importance.feature
+        """
+    )[0]
+    assert counts[0] > 0 and counts[0] == counts[1] == counts[2]
+    unknown = built_project.query(
+        """
+        select count(*) from marts.fct_ml_feature_effects as effects
+        where not effects.is_missing_level and not effects.is_other_level
+            and not exists (
+                select 1 from ml_store.shap_values as shap
+                where shap.run_id = effects.run_id
+                    and shap.feature = effects.feature
+                    and shap.feature_value = effects.level_label
+            )
+        """
+    )[0][0]
+    assert unknown == 0
+    # The rating is ordinal: its levels in value order, its direction judged
+    # from them (never 'higher lowers' when its effects rise and fall).
+    rating = built_project.query(
+        """
+        select effects.run_id, effects.level_label, effects.driver_kind
+        from marts.fct_ml_feature_effects as effects
+        inner join marts.dim_ml_runs as runs
+            on effects.run_id = runs.run_id
+        where runs.model_key = 'attrition' and effects.feature = 'last_rating'
+            and not effects.is_missing_level
+        order by effects.run_id, effects.level_order
+        """
+    )
+    assert rating and {kind for *_, kind in rating} == {"ordinal"}
+    for run_id in {row[0] for row in rating}:
+        labels = [float(label) for run, label, _ in rating if run == run_id]
+        assert len(labels) >= 3 and labels == sorted(labels)
+    # `people-ml show` prints the run's interval and supported direction.
+    run_id = rating[0][0]
+    shown = built_project.people_ml("show", run_id[:12])
+    assert shown.returncode == 0, shown.stderr
+    analysis = shown.stdout.split("Feature analysis", 1)[1].split("\n\n", 1)[0]
+    assert " to " in analysis and "interval" in analysis
 
 
 def _rewrite(project: Project, table: str, select_sql: str) -> None:

@@ -10,6 +10,7 @@ each, twelve times. At month six a copy of the project takes a known shock
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ PAY_CUT = ("Engineering", 35)
 # A company whose attrition the first model predicts well (checked over the
 # twelve months: actual within the band at every month).
 EXTRACT = {"employees": 600, "months": 36, "seed": 42}
+# The pay model's spec declares these expected to drift (pay bands rise every
+# year and the model follows them): measured, never a warning or an alert.
+EXPECTED_DRIFT = {"band_midpoint", "band_midpoint_at_pay_change"}
 
 
 @dataclass
@@ -121,6 +125,27 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     yield scenario
 
 
+def _latest_features(project: Project) -> dict[str, list[str]]:
+    """Each model's features, from its latest run's record."""
+    rows = project.query(
+        "select model_key, features from intermediate.int_ml_runs_unioned "
+        "qualify row_number() over (partition by model_key "
+        "order by run_number desc) = 1"
+    )
+    return {model_key: json.loads(features) for model_key, features in rows}
+
+
+def _expected_drift(project: Project, where: str) -> list[tuple]:
+    """PSI rows of the pay model's declared features: (run, feature, status)."""
+    return project.query(
+        "select run_number, feature, drift_status, is_expected_drift, "
+        "statistic_value from marts.fct_ml_feature_drift "
+        "where model_key = 'expected_pay' and statistic = 'psi' "
+        f"and feature in ('band_midpoint', 'band_midpoint_at_pay_change') and {where} "
+        "order by run_number, feature"
+    )
+
+
 def _metric(rows: list[tuple], month: int, name: str) -> tuple:
     match = [r for r in rows if r[0] == month and r[1] == name]
     assert len(match) == 1, (month, name, rows)
@@ -161,6 +186,22 @@ def test_six_advances_without_a_shock_raise_no_alert(scenario: Scenario) -> None
         assert month.alerts == [], (month.month, month.alerts)
         assert month.monitor_code == 0, month.monitor_output
         assert "No alerts." in month.monitor_output
+    # The band midpoints did drift (the bands rose), and the runs measured it:
+    # flagged as declared, judged expected or ok, never warn or alert.
+    declared = EXPECTED_DRIFT & set(_latest_features(scenario.project)["expected_pay"])
+    assert declared, "the pay model uses a band midpoint"
+    rows = _expected_drift(scenario.project, "true")
+    assert {row[1] for row in rows} == declared
+    assert all(is_expected for _, _, _, is_expected, _ in rows), rows
+    assert {status for _, _, status, _, _ in rows} <= {"expected", "ok"}, rows
+    assert any(status == "expected" for _, _, status, _, _ in rows), rows
+    shown = [
+        feature
+        for feature in declared
+        for month in scenario.months[:SHOCK_AFTER]
+        if f"expected {feature} " in month.monitor_output
+    ]
+    assert shown, scenario.months[SHOCK_AFTER - 1].monitor_output
 
 
 def test_a_shock_alerts_on_exactly_the_shocked_features(scenario: Scenario) -> None:
@@ -170,18 +211,39 @@ def test_a_shock_alerts_on_exactly_the_shocked_features(scenario: Scenario) -> N
         "where alert_kind = 'feature_drift' order by model_key, subject"
     )
     # The pay cut moves compa_ratio (an attrition feature only); the renamed
-    # department moves department_name in both models; nothing else alerts.
-    assert drift == [
-        ("attrition", "compa_ratio"),
-        ("attrition", "department_name"),
-        ("expected_pay", "department_name"),
+    # department moves department_name in every model that uses it (feature
+    # pruning may drop it from the pay model in this small company); nothing
+    # else alerts: the band midpoints' drift is declared expected.
+    features = _latest_features(scenario.shocked)
+    assert "department_name" in features["attrition"]
+    assert "compa_ratio" not in features["expected_pay"]
+    renamed = [
+        (model_key, "department_name")
+        for model_key in sorted(features)
+        if "department_name" in features[model_key]
     ]
+    assert drift == sorted([("attrition", "compa_ratio"), *renamed])
+    # The band midpoints moved well past the alert threshold, and are shown
+    # as expected drift, not alerted.
+    declared = EXPECTED_DRIFT & set(features["expected_pay"])
+    assert declared, features["expected_pay"]
+    bands = _expected_drift(scenario.shocked, "is_latest_run")
+    assert [(f, status, flag) for _, f, status, flag, _ in bands] == [
+        (feature, "expected", True) for feature in sorted(declared)
+    ]
+    assert all(psi > 0.25 for *_, psi in bands), bands
     code, output = scenario.shocked_monitor
     assert code == 1, output
     assert "ALERT department_name" in output and "ALERT compa_ratio" in output
-    # The shown models are frozen: the monitor names the way out.
+    for feature in declared:
+        assert f"ALERT {feature}" not in output
+        assert f"expected {feature} " in output, output
+    assert "expected (declared in the spec)" in output
+    # The shown models are frozen: the monitor names the way out of each
+    # alerting one.
     assert "people-ml unfreeze attrition" in output
-    assert "people-ml unfreeze expected_pay" in output
+    pay_alerts = any(model_key == "expected_pay" for model_key, _ in drift)
+    assert ("people-ml unfreeze expected_pay" in output) == pay_alerts
 
 
 def test_a_renamed_department_is_reported_as_unseen_input_with_its_count(
@@ -199,9 +261,16 @@ def test_a_renamed_department_is_reported_as_unseen_input_with_its_count(
         "where is_latest_run and issue = 'unseen_category' "
         "and feature = 'department_name' order by model_key"
     )
-    assert [row[0] for row in issues] == ["attrition", "expected_pay"]
+    # Reported for exactly the models whose latest run uses department_name
+    # as a feature (pruning may drop it from the pay model in this company);
+    # a model without it has no such input and reports none.
+    features = _latest_features(shocked)
+    users = sorted(key for key, names in features.items() if "department_name" in names)
+    assert "attrition" in users
+    assert [row[0] for row in issues] == users
+    for model_key, row_count, examples in issues:
+        assert row_count > 0 and RENAMED[1] in examples, model_key
     assert issues[0][1] == renamed_rows
-    assert RENAMED[1] in issues[0][2]
     assert scenario.shocked_monitor is not None
     _, output = scenario.shocked_monitor
     assert f"{renamed_rows} rows" in output and RENAMED[1] in output

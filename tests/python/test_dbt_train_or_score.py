@@ -85,6 +85,18 @@ def test_train_freeze_score_tamper_refresh(project: Project) -> None:
         " where sample_period = 'current'"
     )[0][0]
     assert predicted == current
+    # The scored run has its drivers too: importance with intervals from the
+    # refits frozen in the pickle, and per-level effects of every person.
+    ((features, with_interval, effect_rows),) = project.query(
+        f"""
+        select count(*), count(importance_lower),
+            (select sum(entity_count) from ml_store.feature_effects
+             where run_id = '{run_2_id}' and feature = 'last_rating')
+        from ml_store.feature_importance where run_id = '{run_2_id}'
+        """
+    )
+    assert features > 0 and with_interval == features
+    assert effect_rows == predicted
 
     # 3. A tampered pickle fails the build loudly, and loses no history.
     before = _store_counts(project)

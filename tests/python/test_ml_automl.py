@@ -43,12 +43,24 @@ def test_interaction_makes_trees_win(xor_result):
 
 
 @pytest.mark.parametrize("fixture", ["linear_result", "xor_result"])
-def test_selected_model_maximises_metric(fixture, request):
+def test_selected_model_is_the_simplest_within_one_standard_error(fixture, request):
     result = request.getfixturevalue(fixture)
     scores = [c.cv_score for c in result.candidates]
     selected = [c for c in result.candidates if c.selected]
     assert len(selected) == 1
-    assert selected[0].cv_score == max(scores) == result.cv_score
+    assert selected[0].cv_score == result.cv_score
+    best = result.candidates[int(np.argmax(scores))]
+    se = np.std(best.fold_scores, ddof=1) / np.sqrt(len(best.fold_scores))
+    assert selected[0].cv_score >= max(scores) - se
+    # No simpler setting was within the floor: a linear winner beats every
+    # tree; a tree winner means no linear setting came within one SE.
+    if selected[0].algorithm == "hist_gradient_boosting":
+        assert _best(result, "logistic_regression") < max(scores) - se
+    metrics = result.cv_metrics.set_index("metric")["value"]
+    assert metrics["selection_best_score"] == pytest.approx(max(scores))
+    assert metrics["selection_score_floor"] == pytest.approx(max(scores) - se)
+    notes = [w.message for w in result.warnings if w.code == "selection_rule"]
+    assert len(notes) == 1 and "one-standard-error rule" in notes[0]
     assert selected[0].params == result.model.hyperparameters
     assert {c.algorithm for c in result.candidates} == {
         "logistic_regression",
@@ -236,7 +248,12 @@ def test_non_binary_target_is_refused():
 def test_other_classification_metrics(metric):
     X, y = make_xy("linear", n=400)
     result = fit_automl(
-        X, y, metric=metric, candidates=["logistic_regression"], search_iterations=2
+        X,
+        y,
+        metric=metric,
+        candidates=["logistic_regression"],
+        search_iterations=2,
+        selection_rule="best",
     )
     assert result.selection_metric == metric
     assert result.cv_score == max(c.cv_score for c in result.candidates)

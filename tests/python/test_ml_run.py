@@ -32,6 +32,9 @@ CLASSIFICATION = {
     "keep_columns": ["gender"],
     "search_iterations": 2,
     "random_state": 7,
+    # Every feature path (dates, categories, booleans) is exercised here, so
+    # none may be pruned; pruning has its own tests (test_ml_selection.py).
+    "prune_features": False,
 }
 REGRESSION = {
     **CLASSIFICATION,
@@ -150,6 +153,40 @@ def test_predictions_and_shap_consistent(trained):
     assert set(dept) <= {"sales", "ops", "tech", "hr", "legal"}
     hire = shap_long[shap_long["feature"] == "hire_date"]["feature_value"]
     assert hire.str.match(r"^\d{4}-\d{2}-\d{2}$").all()
+
+
+def test_trained_and_scored_runs_explain_their_drivers(trained, panel, store):
+    spec, out = trained
+    scored = _score(panel, spec, out, store, run_id="score-drivers")
+    for outputs in (out, scored):
+        run = outputs.run.iloc[0]
+        importance = outputs.feature_importance.set_index("feature")
+        assert sorted(importance.index) == sorted(json.loads(run["features"]))
+        shap = outputs.shap_values
+        mean_abs = shap["shap_value"].abs().groupby(shap["feature"]).mean()
+        np.testing.assert_allclose(
+            importance["mean_abs_shap_value"].to_numpy(float),
+            mean_abs.reindex(importance.index).to_numpy(float),
+        )
+        lower = importance["importance_lower"].to_numpy(float)
+        upper = importance["importance_upper"].to_numpy(float)
+        assert (lower <= importance["mean_abs_shap_value"]).all()
+        assert (importance["mean_abs_shap_value"] <= upper).all()
+        assert importance.loc["dept", "driver_kind"] == "categorical"
+        assert importance.loc["x0", "direction"] == "higher raises"
+        assert importance.loc["x1", "direction"] == "higher lowers"
+        effects = outputs.feature_effects
+        counts = effects.groupby("feature")["entity_count"].sum()
+        assert (counts == run["n_predict_rows"]).all()
+        kinds = importance["driver_kind"]
+        assert "dept" in counts.index
+        assert set(kinds[kinds != "continuous"].index) <= set(counts.index)
+    # The scored run explains the same rows with the frozen model and the
+    # refits kept in its pickle: the same drivers.
+    pd.testing.assert_frame_equal(
+        scored.feature_importance.drop(columns="run_id"),
+        out.feature_importance.drop(columns="run_id"),
+    )
 
 
 def test_metrics_and_profiles(trained):

@@ -238,3 +238,108 @@ def test_policy_defaults_and_refusals() -> None:
         MonitoringPolicy.from_config({"psi_warn": 0.3})
     with pytest.raises(MonitoringPolicyError, match="positive number"):
         MonitoringPolicy.from_config({"psi_alert": "high"})
+
+
+def test_policy_reads_expected_drift_and_refuses_what_is_not_a_list_of_names() -> None:
+    policy = MonitoringPolicy.from_config(
+        {"psi_warn": 0.1, "psi_alert": 0.25, "expected_drift": ["band_midpoint"]},
+        model_key="expected_pay",
+    )
+    assert policy.expected_drift == ("band_midpoint",)
+    assert MonitoringPolicy.from_config(None).expected_drift == ()
+    # Judged expected wherever it would warn or alert; ok below the warning.
+    assert policy.status(0.9, "band_midpoint") == "expected"
+    assert policy.status(0.15, "band_midpoint") == "expected"
+    assert policy.status(0.05, "band_midpoint") == "ok"
+    # Other features, and the predictions, are judged as before.
+    assert policy.status(0.9, "tenure_months") == "alert"
+    assert policy.status(0.9) == "alert"
+    # Recorded with the run as spec keys, and read back the same.
+    assert policy.to_dict()["expected_drift"] == ["band_midpoint"]
+    assert MonitoringPolicy.from_config(policy.to_dict()) == policy
+    for raw, message in (
+        ("band_midpoint", "not a list of column names"),
+        ([1], "not column names"),
+        (["band_midpoint", "band_midpoint"], "more than once"),
+    ):
+        with pytest.raises(MonitoringPolicyError, match=message) as caught:
+            MonitoringPolicy.from_config(
+                {"expected_drift": raw}, model_key="expected_pay"
+            )
+        assert "'expected_pay', monitoring.expected_drift" in str(caught.value)
+    # A name that is not a feature of the model is refused, naming both.
+    policy.check_features(["band_midpoint", "tenure_months"], model_key="pay")
+    typo = MonitoringPolicy(expected_drift=("band_midpint",))
+    with pytest.raises(
+        MonitoringPolicyError,
+        match=r"ML model 'expected_pay', monitoring.expected_drift: "
+        r"\['band_midpint'\] is not a feature",
+    ):
+        typo.check_features(["band_midpoint"], model_key="expected_pay")
+
+
+def _monitor(policy: MonitoringPolicy, train: pd.DataFrame, current: pd.DataFrame):
+    from types import SimpleNamespace
+
+    from people_ml.monitoring import monitor_run
+
+    current = current.assign(worker_id=[f"w{i}" for i in range(len(current))])
+    outputs = SimpleNamespace(
+        reference=_reference(train),
+        predictions=pd.DataFrame(
+            {
+                "entity_id": current["worker_id"],
+                "sample_date": current["sample_date"],
+                "prediction": 0.1,
+            }
+        ),
+        feature_profiles=pd.DataFrame({"feature": list(SCHEMA_NAMES)}),
+    )
+    spec = SimpleNamespace(
+        key="expected_pay", entity_id="worker_id", sample_date="sample_date"
+    )
+    return monitor_run(
+        run_id="scored-run",
+        spec=spec,
+        policy=policy,
+        frame=current,
+        outputs=outputs,
+        session=None,
+        previous_run_id=None,
+    )
+
+
+SCHEMA_NAMES = tuple(f.name for f in SCHEMA)
+
+
+def test_a_declared_feature_drifts_measured_and_flagged_but_never_alerts() -> None:
+    train, current = _frame(5000, 1), _frame(2000, 2, shift=25.0)
+    current.loc[:2, "tenure_months"] = train["tenure_months"].max() + 10
+    declared = MonitoringPolicy(expected_drift=("tenure_months",))
+    result = _monitor(declared, train, current)
+    drift = result.feature_drift.set_index(["feature", "statistic"])
+    tenure = drift.loc[("tenure_months", "psi")]
+    # Still measured and stored: PSI past the alert threshold, KS and bins.
+    assert tenure["value"] > 0.25
+    assert tenure["drift_status"] == "expected"
+    assert bool(tenure["is_expected_drift"])
+    assert bool(drift.loc[("tenure_months", "ks"), "is_expected_drift"])
+    assert (result.drift_bins["feature"] == "tenure_months").sum() > 1
+    others = result.feature_drift[result.feature_drift["feature"] != "tenure_months"]
+    assert not others["is_expected_drift"].astype(bool).any()
+    # No alert note; an info note says the drift was declared expected.
+    codes = {(severity, code) for severity, code, _ in result.notes}
+    assert ("warning", "feature_drift") not in codes
+    assert ("info", "expected_feature_drift") in codes
+    # Out-of-range input of the declared feature stays reported, as info.
+    issues = result.input_issues.set_index(["feature", "issue"])
+    assert issues.loc[("tenure_months", "out_of_range"), "severity"] == "info"
+
+    # The same run without the declaration alerts on it.
+    plain = _monitor(MonitoringPolicy(), train, current)
+    row = plain.feature_drift.set_index(["feature", "statistic"]).loc[
+        ("tenure_months", "psi")
+    ]
+    assert row["drift_status"] == "alert" and not bool(row["is_expected_drift"])
+    assert row["value"] == pytest.approx(tenure["value"])
+    assert ("warning", "feature_drift") in {(s, c) for s, c, _ in plain.notes}

@@ -129,3 +129,54 @@ def test_a_model_never_deployed_has_nothing_to_monitor() -> None:
     )
     assert alerts == 0
     assert "attrition: no deployed run, nothing to monitor" in text
+
+
+def test_drift_declared_expected_is_shown_as_expected_not_as_a_warning() -> None:
+    model = _model(_alert().iloc[0:0], 0.05)
+    band = pd.DataFrame(
+        {
+            "feature": ["band_midpoint", "band_midpoint"],
+            "feature_kind": ["numeric", "numeric"],
+            "statistic": ["psi", "ks"],
+            "statistic_value": [0.84, 0.41],
+            "drift_status": ["expected", None],
+            "warn_threshold": [0.1, None],
+            "alert_threshold": [0.25, None],
+            "baseline_run_id": [RUN, RUN],
+            "is_expected_drift": [True, True],
+        }
+    )
+    model = ModelMonitoring(
+        model.model_key,
+        model.runs,
+        model.alerts,
+        pd.concat([model.drift, band], ignore_index=True),
+        model.issues,
+        model.realized,
+    )
+    text, alerts = render_monitoring(
+        [model], ledger_shown={"attrition": RUN}, ledger_frozen={}
+    )
+    assert alerts == 0
+    line = next(x for x in text.splitlines() if "band_midpoint" in x)
+    assert line.split() == [
+        "expected",
+        "band_midpoint",
+        "PSI",
+        "0.840",
+        ">",
+        "0.25,",
+        "KS",
+        "0.410:",
+        "expected",
+        "(declared",
+        "in",
+        "the",
+        "spec),",
+        "not",
+        "a",
+        "warning",
+    ]
+    assert "WARN" not in text and "ALERT" not in text
+    assert "ok    2 other feature(s): PSI at most 0.050" in text
+    assert text.rstrip().endswith("No alerts.")

@@ -19,7 +19,7 @@ import pytest
 from conftest import Project, clone_project
 
 from people_ml.publish import CATALOG, PUBLISHED_MARTS, open_publication
-from people_ml.storyboard import APP_PATH, PAGES, STORYBOARD_TABLES
+from people_ml.storyboard import APP_PATH, PAGES, STORYBOARD_TABLES, data
 
 pytestmark = pytest.mark.dbt
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -121,8 +121,9 @@ def test_drivers_headlines_equal_the_marts(deployed_project, storyboard_on):
     assert shown["Top driver"] == top
     assert shown["Features explained"] == f"{features:,}"
     assert shown["People explained"] == f"{people:,}"
-    # importance bars and the beeswarm
-    assert len(app.get("vega_lite_chart")) == 2
+    # importance bars with intervals, the rating's effect by level, the beeswarm
+    assert len(app.get("vega_lite_chart")) == 3
+    assert app.selectbox(key="effects_feature").value == "last_rating"
 
 
 def test_people_page_shows_the_riskiest_person_and_the_name_note(
@@ -619,7 +620,14 @@ def test_monitoring_page_shows_alerts_outcomes_drift_and_input_issues(
     assert shown["Attrition model"] == (
         f"{alerts['attrition']} alert{'s' if alerts['attrition'] > 1 else ''}"
     )
-    assert shown["Expected pay model"] != "No alerts"
+    # The pay model alerts only on what its own features saw: the band
+    # midpoints drift by design and are declared expected in its spec.
+    pay_alerts = alerts.get("expected_pay", 0)
+    assert shown["Expected pay model"] == (
+        "No alerts"
+        if not pay_alerts
+        else f"{pay_alerts} alert{'s' if pay_alerts > 1 else ''}"
+    )
     assert any("**Department** has shifted" in error.value for error in app.error)
     # 2. Expected against actual leavers for the shown run, two months on.
     assert months == 2
@@ -671,6 +679,20 @@ def test_monitoring_page_shows_alerts_outcomes_drift_and_input_issues(
     assert shown["Bias (actual − expected)"] == f"{bias:+,.0f}"
     assert "Expected vs actual leavers" not in [h.value for h in app.header]
     assert any("Expected pay misses actual pay by" in m.value for m in app.markdown)
+    # Drift the spec declares expected is shown as such, never as a warning.
+    expected = [
+        feature
+        for (feature,) in project.query(
+            "select feature from marts.fct_ml_feature_drift where model_key = "
+            "'expected_pay' and is_latest_run and statistic = 'psi' "
+            "and drift_status = 'expected'"
+        )
+    ]
+    assert expected, "the band midpoints rose since training: expected drift"
+    drift = _tables(app)[0]
+    for feature in expected:
+        label = data.feature_label(feature)
+        assert drift.loc[label, "Status"] == data.EXPECTED_DRIFT, drift
 
 
 def test_monitoring_page_of_a_deployed_run_without_outcomes_says_when_they_come(

@@ -531,6 +531,16 @@ def test_drift_table_sorts_by_psi_with_statuses_and_labels():
         "The risk scores themselves, against run #2's: PSI 0.30, an alert (above 0.25)."
     )
     assert data.drift_table(drift, "no such run").empty
+    # A feature whose drift the spec declares expected: shown, not a warning.
+    expected = drift.assign(
+        drift_status=drift["drift_status"].where(
+            ~((drift["feature"] == "compa_ratio") & (drift["statistic"] == "psi")),
+            "expected",
+        )
+    )
+    table = data.drift_table(expected, "c" * 32).set_index("feature")
+    assert table.loc["compa_ratio", "Status"] == "Expected (declared in the spec)"
+    assert table.loc["department_name", "Status"] == "Alert: above 0.25"
 
 
 def test_drift_bins_pair_training_and_now_with_readable_labels():

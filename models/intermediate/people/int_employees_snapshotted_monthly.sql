@@ -217,6 +217,7 @@ snapshots as (
         job_ranges.fte,
         pay_ranges.base_salary,
         band_ranges.band_midpoint,
+        pay_change_bands.band_midpoint as band_midpoint_at_pay_change,
         pay_ranges.base_salary / nullif(band_ranges.band_midpoint, 0)
             as compa_ratio,
         datediff(
@@ -282,6 +283,18 @@ snapshots as (
             and (
                 band_ranges.valid_to is null
                 or active_employees.snapshot_date < band_ranges.valid_to
+            )
+    -- The band the salary was set against: pay stays put between changes
+    -- while bands rise, so a salary last set before this year's bands sits
+    -- lower in them.
+    left join band_ranges as pay_change_bands
+        on
+            job_ranges.job_family = pay_change_bands.job_family
+            and job_ranges.job_level = pay_change_bands.job_level
+            and pay_ranges.effective_date >= pay_change_bands.effective_date
+            and (
+                pay_change_bands.valid_to is null
+                or pay_ranges.effective_date < pay_change_bands.valid_to
             )
     left join rating_ranges
         on

@@ -8,6 +8,12 @@
 -- ('labelled'); at the as-of date ('current') it is left null so the model
 -- predicts it, and the actual salary is kept beside it in
 -- actual_base_salary (never a feature) for predicted-against-actual pay.
+-- Pay bands rise every year, so the frame carries the band midpoint in force
+-- for the job family and level at the sample date, and the one in force when
+-- the salary was last set (pay stays put between changes while bands rise):
+-- without them a model fit on past years predicts this year's pay too low.
+-- The compa ratio (salary over midpoint) is a function of the target and is
+-- not carried.
 with
 
 snapshots as (
@@ -60,6 +66,8 @@ final as (
         months_since_promotion,
         last_rating,
         direct_report_count,
+        band_midpoint,
+        band_midpoint_at_pay_change,
         base_salary as actual_base_salary,
         case
             when sample_period = 'labelled' then base_salary

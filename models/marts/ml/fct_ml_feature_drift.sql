@@ -4,7 +4,9 @@
 -- every feature, KS for numeric and Jensen-Shannon distance for categorical
 -- ones; the run's predictions are compared with the model's previous run's.
 -- PSI is judged against the thresholds in the model's spec (`monitoring:`),
--- which each row carries; KS and JS are evidence beside it.
+-- which each row carries; KS and JS are evidence beside it. A feature the
+-- spec declares expected to drift (`monitoring.expected_drift`) is flagged
+-- (is_expected_drift) and judged `expected` instead of warn or alert.
 with
 
 drift as (
@@ -41,7 +43,8 @@ final as (
         drift.current_rows,
         drift.warn_threshold,
         drift.alert_threshold,
-        drift.drift_status
+        drift.drift_status,
+        drift.is_expected_drift
 
     from drift
     inner join runs

@@ -1,12 +1,21 @@
 -- Global importance, one row per run and feature: mean absolute SHAP value,
--- its rank, and the direction of the effect: for numeric features the sign
--- of the correlation between the feature's value and its SHAP value (higher
--- values raise or lower the prediction); for categories, mixed.
+-- its share of the run's total and its rank, with the bootstrap interval and
+-- the direction the run computed (people_ml.ml._drivers: a direction only
+-- where the explained rows support one, 'unclear' below the importance
+-- floor, 'mixed' when the effect depends on the level). Runs recorded before
+-- drivers had intervals still appear: their intervals are null and their
+-- direction is the sign of the value-SHAP correlation alone.
 with
 
 shap_values as (
 
     select * from {{ ref('stg_ml_store__shap_values') }}
+
+),
+
+feature_importance as (
+
+    select * from {{ ref('stg_ml_store__feature_importance') }}
 
 ),
 
@@ -38,14 +47,36 @@ final as (
         aggregated.run_id,
         runs.model_key,
         aggregated.feature,
+        feature_importance.driver_kind,
         case
+            when feature_importance.run_id is not null
+                then feature_importance.direction
             when aggregated.value_shap_correlation > 0.1 then 'higher raises'
             when aggregated.value_shap_correlation < -0.1 then 'higher lowers'
-            else 'mixed'
+            when aggregated.value_shap_correlation is null then 'mixed'
+            else 'unclear'
         end as direction,
+        coalesce(
+            feature_importance.direction_reason,
+            'recorded before drivers had intervals: the sign of the '
+            || 'value-SHAP correlation alone'
+        ) as direction_reason,
         aggregated.mean_abs_shap_value,
+        feature_importance.importance_lower,
+        feature_importance.importance_upper,
+        aggregated.mean_abs_shap_value / nullif(
+            sum(aggregated.mean_abs_shap_value)
+                over (partition by aggregated.run_id),
+            0
+        ) as importance_share,
         aggregated.mean_shap_value,
-        aggregated.value_shap_correlation,
+        case
+            when feature_importance.run_id is not null
+                then feature_importance.value_shap_correlation
+            else aggregated.value_shap_correlation
+        end as value_shap_correlation,
+        feature_importance.correlation_lower,
+        feature_importance.correlation_upper,
         aggregated.entity_count,
         row_number() over (
             partition by aggregated.run_id
@@ -55,6 +86,10 @@ final as (
     from aggregated
     inner join runs
         on aggregated.run_id = runs.run_id
+    left join feature_importance
+        on
+            aggregated.run_id = feature_importance.run_id
+            and aggregated.feature = feature_importance.feature
 
 )
 

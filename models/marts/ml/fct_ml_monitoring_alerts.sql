@@ -4,7 +4,8 @@
 -- and exits non-zero, and the storyboard's Monitoring page lists them.
 -- - feature_drift: a deployed model's latest run has a feature whose PSI
 --   against the model's training data is above the model's alert threshold
---   (judged by the run with the thresholds in its spec: drift_status).
+--   (judged by the run with the thresholds in its spec: drift_status), unless
+--   the spec declares that feature's drift expected (is_expected_drift).
 -- - realized_roc_auc_below_gate: per model, the deployed run with the most
 --   months of outcomes still inside its window (months since its predict
 --   date <= its horizon), whose realized ROC AUC at its latest month is below
@@ -54,6 +55,7 @@ drift_alerts as (
         and statistic = 'psi'
         and feature_kind != 'prediction'
         and drift_status = 'alert'
+        and not is_expected_drift
 
 ),
 

@@ -21,7 +21,10 @@ renamed as (
         current_rows,
         warn_threshold,
         alert_threshold,
-        drift_status
+        drift_status,
+        -- Rows stored before the spec could declare drift expected have no
+        -- flag: they were judged without a declaration, so not expected.
+        coalesce(is_expected_drift, false) as is_expected_drift
 
     from source
 

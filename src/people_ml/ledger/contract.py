@@ -137,6 +137,74 @@ STORE_TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "feature_importance",
+            "One row per run and original feature: mean |SHAP| with a bootstrap "
+            "interval (explained rows and model refits), and a direction only "
+            "where they support one.",
+            (
+                _RUN_ID,
+                Column("feature", "string", "The original feature.", False),
+                Column(
+                    "driver_kind",
+                    "string",
+                    "continuous, ordinal or categorical: how the direction is judged.",
+                ),
+                Column(
+                    "direction",
+                    "string",
+                    "higher raises, higher lowers, mixed or unclear.",
+                ),
+                Column("direction_reason", "string", "Why that direction."),
+                Column("entity_count", "bigint", "Rows explained."),
+                Column("mean_abs_shap_value", "double", "Mean |SHAP| (importance)."),
+                Column("importance_lower", "double", "Its interval, lower bound."),
+                Column("importance_upper", "double", "Its interval, upper bound."),
+                Column(
+                    "importance_share",
+                    "double",
+                    "Share of the run's total mean |SHAP|.",
+                ),
+                Column("mean_shap_value", "double", "Mean SHAP value (signed)."),
+                Column(
+                    "value_shap_correlation",
+                    "double",
+                    "Correlation of value and SHAP value (not categorical).",
+                ),
+                Column("correlation_lower", "double", "Its interval, lower bound."),
+                Column("correlation_upper", "double", "Its interval, upper bound."),
+                Column(
+                    "importance_floor_share",
+                    "double",
+                    "Share of the total below which the direction is unclear.",
+                ),
+                Column(
+                    "bootstrap_replicates", "bigint", "Resamples behind the intervals."
+                ),
+            ),
+        ),
+        Table(
+            "feature_effects",
+            "One row per run, ordinal or categorical feature and level: the mean "
+            "SHAP value of the explained rows at that level.",
+            (
+                _RUN_ID,
+                Column("feature", "string", "The original feature.", False),
+                Column("level_label", "string", "The level, as text.", False),
+                Column(
+                    "level_order",
+                    "bigint",
+                    "1, 2, ... in level order (missing last).",
+                    False,
+                ),
+                Column("entity_count", "bigint", "Rows at the level."),
+                Column("mean_shap_value", "double", "Their mean SHAP value."),
+                Column("mean_shap_lower", "double", "Its interval, lower bound."),
+                Column("mean_shap_upper", "double", "Its interval, upper bound."),
+                Column("is_missing_level", "boolean", "The rows without a value."),
+                Column("is_other_level", "boolean", "Rare categories pooled."),
+            ),
+        ),
+        Table(
             "metrics",
             "One row per run, split, metric and class.",
             (
@@ -312,7 +380,17 @@ STORE_TABLES: dict[str, Table] = {
                 Column(
                     "drift_status",
                     "string",
-                    "ok, warn or alert (psi only: KS and JS are evidence).",
+                    "ok, warn, alert or expected (psi only: KS and JS are "
+                    "evidence); expected: above the warn threshold, but declared "
+                    "expected.",
+                ),
+                Column(
+                    "is_expected_drift",
+                    "boolean",
+                    "The model's spec declares this feature's drift expected "
+                    "(monitoring.expected_drift): never a warning or an alert. "
+                    "Null on rows stored before the declaration existed: not "
+                    "expected.",
                 ),
             ),
         ),

@@ -14,6 +14,12 @@ Entry points
     set with exactly the persisted pipeline, threshold and feature list; test
     metrics for monitoring when the latest labelled period has labels. Never
     fits and never falls back to training.
+:func:`fit_hazard`
+    a discrete-time hazard: AutoML on person-month rows (target: the event in
+    the next month), read as the probability of the event within any horizon
+    (``1 - prod (1 - h)``, clock features advanced as :class:`ClockRule`
+    declares; ``look_ahead_months`` trains on months further ahead too). Not
+    yet used by :func:`train`.
 
 Design decisions
 ----------------
@@ -50,6 +56,14 @@ SHAP output space
     (``'log_odds_uncalibrated'``): ``base_value + sum(shap) == model_output``
     (checked, else :class:`ExplanationError`), not the probability. One-hot and
     missing-indicator columns are summed back to their original feature.
+Drivers
+    Global importance (mean |SHAP|) with a 95 % interval, a direction only
+    where the data support it (``'unclear'`` below a floor of 2 % of the total
+    importance or when the interval spans zero, ``'mixed'`` for a U-shape or a
+    category) and per-level effects of ordinal and categorical features
+    (:func:`explain_drivers`). The interval bootstraps the explained rows,
+    each replicate with one of the model's refits on resampled training
+    people (kept in the artifact, so scored runs reuse them).
 Artifacts
     Content-addressed pickles ``<sha256>.pkl`` written atomically and never
     overwritten; the file's sha256 is verified before anything is unpickled and
@@ -64,6 +78,7 @@ from __future__ import annotations
 
 from ._artifact import load_artifact, save_artifact, sha256_file
 from ._automl import AutoMLResult, CandidateResult, fit_automl
+from ._drivers import Drivers, explain_drivers
 from ._exceptions import (
     ArtifactError,
     ArtifactVersionWarning,
@@ -76,6 +91,16 @@ from ._exceptions import (
     SplitError,
 )
 from ._features import FeatureSchema
+from ._hazard import (
+    DEFAULT_CLOCKS,
+    ClockRule,
+    FollowUp,
+    HazardModel,
+    censor_at,
+    clocks_from_config,
+    fit_hazard,
+    horizon_labels,
+)
 from ._metrics import choose_threshold, evaluate
 from ._model import Explanation, FittedModel, Predictions
 from ._outputs import OUTPUT_COLUMNS, RunOutputs
@@ -94,17 +119,22 @@ from ._split import SplitBoundaries, TimeSplit, time_split
 
 __all__ = [
     "ALGORITHMS",
+    "DEFAULT_CLOCKS",
     "OUTPUT_COLUMNS",
     "ArtifactError",
     "ArtifactVersionWarning",
     "AutoMLResult",
     "CandidateResult",
+    "ClockRule",
     "DataError",
+    "Drivers",
     "Explanation",
     "ExplanationError",
     "FeatureReference",
     "FeatureSchema",
     "FittedModel",
+    "FollowUp",
+    "HazardModel",
     "MLError",
     "MLModelSpec",
     "ModelArtifact",
@@ -117,9 +147,14 @@ __all__ = [
     "SplitError",
     "TimeSplit",
     "TrainingReference",
+    "censor_at",
     "choose_threshold",
+    "clocks_from_config",
     "evaluate",
+    "explain_drivers",
     "fit_automl",
+    "fit_hazard",
+    "horizon_labels",
     "level_counts",
     "load_artifact",
     "monitoring_values",

@@ -14,7 +14,13 @@ from ._exceptions import DataError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["FeatureSchema", "coerce_features", "detect_type"]
+__all__ = [
+    "MAX_ORDINAL_LEVELS",
+    "SKEW_THRESHOLD",
+    "FeatureSchema",
+    "coerce_features",
+    "detect_type",
+]
 
 _TRUE = frozenset({"yes", "y", "true", "t"})
 _FALSE = frozenset({"no", "n", "false", "f"})
@@ -22,6 +28,12 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T].*)?$")
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|uuid|guid|number$|_key$|^key$)", re.IGNORECASE)
 #: Value used for a missing categorical level before one-hot encoding.
 MISSING_LEVEL = "(missing)"
+#: Numeric features whose values are 3 to this many integers (scales, ratings,
+#: levels, small counts) are also offered to linear models as categories.
+MAX_ORDINAL_LEVELS = 10
+#: Non-negative numeric features with more levels and a sample skewness above this
+#: are also offered to linear models on a log scale (log1p).
+SKEW_THRESHOLD = 1.0
 
 
 @dataclass(frozen=True)
@@ -39,12 +51,42 @@ class FeatureSchema:
         The pandas dtype seen at training.
     categories : tuple of str or None
         Levels seen at training (categorical only).
+    levels : tuple of float or None
+        The values seen at training when a numeric feature has 3 to
+        :data:`MAX_ORDINAL_LEVELS` of them (ordinal: a scale, rating, level or
+        FTE step); None otherwise. Pickles made before this field read None.
+    skewed : bool
+        A non-negative numeric feature with more levels whose skewness exceeds
+        :data:`SKEW_THRESHOLD` (counts, amounts, durations).
+    n_distinct : int or None
+        Distinct non-null values at training (numeric only; None in older
+        pickles).
     """
 
     name: str
     kind: str
     source_dtype: str
     categories: tuple[str, ...] | None = None
+    levels: tuple[float, ...] | None = None
+    skewed: bool = False
+    n_distinct: int | None = None
+
+    @property
+    def shape(self) -> str:
+        """How a numeric feature's values are distributed: the representation key.
+
+        ``ordinal`` (3 to :data:`MAX_ORDINAL_LEVELS` levels), ``skewed``
+        (non-negative with a long right tail), ``continuous`` (more levels),
+        ``binary`` (two levels, or unknown in an older pickle); other kinds
+        return their kind.
+        """
+        if self.kind != "numeric":
+            return self.kind
+        if self.levels is not None:
+            return "ordinal"
+        if self.n_distinct is None or self.n_distinct <= MAX_ORDINAL_LEVELS:
+            return "binary"
+        return "skewed" if self.skewed else "continuous"
 
 
 def _is_text(s: pd.Series) -> bool:
@@ -144,11 +186,47 @@ def make_schema(
     """Build the persisted schema of the final features."""
     out = []
     for name, kind in zip(features, kinds, strict=True):
-        cats = None
+        cats, levels, skewed, n_distinct = None, None, False, None
         if kind == "categorical":
             cats = tuple(sorted(frame[name].dropna().astype(str).unique()))
-        out.append(FeatureSchema(name, kind, str(frame[name].dtype), cats))
+        elif kind == "numeric":
+            levels, skewed, n_distinct = numeric_shape(frame[name])
+        out.append(
+            FeatureSchema(
+                name, kind, str(frame[name].dtype), cats, levels, skewed, n_distinct
+            )
+        )
     return tuple(out)
+
+
+def numeric_shape(s: pd.Series) -> tuple[tuple[float, ...] | None, bool, int]:
+    """Ordinal levels and skewness of a numeric column, from its training values.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        A numeric (or numeric-text) column.
+
+    Returns
+    -------
+    (levels, skewed, n_distinct) : tuple
+        ``levels``: the sorted distinct values when there are 3 to
+        :data:`MAX_ORDINAL_LEVELS` of them (scales, ratings, levels, FTE
+        steps), else None. ``skewed``: True when there are more distinct values,
+        none negative, and the sample skewness exceeds :data:`SKEW_THRESHOLD`.
+        ``n_distinct``: distinct non-null values.
+    """
+    values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = values[~np.isnan(values)]
+    uniq = np.unique(values)
+    n = len(uniq)
+    if 3 <= n <= MAX_ORDINAL_LEVELS:
+        return tuple(float(v) for v in uniq), False, n
+    if n <= MAX_ORDINAL_LEVELS or uniq[0] < 0:
+        return None, False, n
+    sd = values.std()
+    skew = float(np.mean((values - values.mean()) ** 3) / sd**3) if sd > 0 else 0.0
+    return None, skew > SKEW_THRESHOLD, n
 
 
 def _to_boolean(s: pd.Series, name: str) -> np.ndarray:

@@ -150,7 +150,10 @@ def evaluate(
         pr_auc, brier, log_loss, threshold, confusion counts (true_negative,
         false_positive, false_negative, true_positive), n_rows, prevalence.
         Metrics undefined with a single class are omitted. Regression: mae,
-        rmse, r2, n_rows.
+        rmse, r2, n_rows; mean_bias, the mean of prediction minus target
+        (positive: predicted too high), and mean_bias_share, the mean
+        prediction over the mean target minus 1 (omitted when the mean target
+        is 0).
     """
     y = np.asarray(y)
     pred = np.asarray(prediction, dtype=float)
@@ -164,6 +167,14 @@ def evaluate(
         ]
         if len(y) > 1 and np.ptp(y) > 0:
             rows.append(("r2", None, float(r2_score(y, pred))))
+        # A ratio of means, not the mean of per-row ratios: the latter is
+        # above 0 even for a model that is right on average (Jensen), and the
+        # pay page compares average actual with average expected pay.
+        bias = float(np.mean(pred - y))
+        rows.append(("mean_bias", None, bias))
+        mean_y = float(np.mean(y))
+        if mean_y != 0:
+            rows.append(("mean_bias_share", None, bias / mean_y))
         return _frame(rows)
     y = y.astype(int)
     thr = 0.5 if threshold is None else float(threshold)

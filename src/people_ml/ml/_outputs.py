@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from ._exceptions import MLError, RunWarning
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ._drivers import Drivers
     from ._model import Explanation, FittedModel, Predictions
     from ._reference import TrainingReference
     from ._spec import MLModelSpec
@@ -37,9 +38,12 @@ __all__ = [
     "OUTPUT_COLUMNS",
     "OUTPUT_TABLES",
     "RunOutputs",
+    "effects_frame",
+    "importance_frame",
     "metrics_frame",
     "predictions_frame",
     "profiles_frame",
+    "render_values",
     "run_record",
     "shap_frame",
     "test_predictions_frame",
@@ -58,6 +62,8 @@ RUN_OUTPUT = Table(
 ML_STORE_TABLES = (
     "predictions",
     "shap_values",
+    "feature_importance",
+    "feature_effects",
     "metrics",
     "feature_profiles",
     "warnings",
@@ -95,6 +101,14 @@ class RunOutputs:
     feature_profiles: pd.DataFrame
     warnings: pd.DataFrame
     test_predictions: pd.DataFrame
+    #: The global drivers (:mod:`._drivers`); empty by default, so a caller
+    #: that explains nothing still builds a valid RunOutputs.
+    feature_importance: pd.DataFrame = field(
+        default_factory=lambda: _empty("feature_importance")
+    )
+    feature_effects: pd.DataFrame = field(
+        default_factory=lambda: _empty("feature_effects")
+    )
     #: The training-data summary of the model used (its own for a trained
     #: run, the frozen run's for a scored one; None for a pickle that
     #: predates stored references). Not a table: monitoring reads it.
@@ -105,6 +119,13 @@ class RunOutputs:
             got = tuple(getattr(self, name).columns)
             if got != cols:
                 raise MLError(f"RunOutputs.{name} has columns {got}, expected {cols}")
+
+
+def _empty(table: str) -> pd.DataFrame:
+    return conform(
+        pd.DataFrame(columns=list(STORE_TABLES[table].column_names)),
+        STORE_TABLES[table],
+    )
 
 
 def _json(value: Any) -> str:
@@ -248,7 +269,7 @@ def profiles_frame(run_id: str, profile: pd.DataFrame) -> pd.DataFrame:
     return conform(out, STORE_TABLES["feature_profiles"])
 
 
-def _render(s: pd.Series) -> np.ndarray:
+def render_values(s: pd.Series) -> np.ndarray:
     """String rendering of original feature values (None for missing)."""
     if pd.api.types.is_datetime64_any_dtype(s):
         text = s.dt.strftime("%Y-%m-%d")
@@ -331,7 +352,7 @@ def shap_frame(
     p = len(expl.features)
     entity = predict[spec.entity_id].astype(str).to_numpy()
     rendered = (
-        np.column_stack([_render(predict[f]) for f in expl.features])
+        np.column_stack([render_values(predict[f]) for f in expl.features])
         if p
         else np.empty((n, 0), dtype=object)
     )
@@ -348,3 +369,17 @@ def shap_frame(
         columns=list(OUTPUT_COLUMNS["shap_values"]),
     )
     return conform(frame, STORE_TABLES["shap_values"])
+
+
+def importance_frame(run_id: str, drivers: Drivers) -> pd.DataFrame:
+    """One row per feature: importance with its interval, and the direction."""
+    out = drivers.importance.copy()
+    out.insert(0, "run_id", run_id)
+    return conform(out, STORE_TABLES["feature_importance"])
+
+
+def effects_frame(run_id: str, drivers: Drivers) -> pd.DataFrame:
+    """One row per ordinal or categorical feature and level: its mean SHAP value."""
+    out = drivers.effects.copy()
+    out.insert(0, "run_id", run_id)
+    return conform(out, STORE_TABLES["feature_effects"])

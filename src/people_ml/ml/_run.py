@@ -18,6 +18,7 @@ import pandas as pd
 
 from ._artifact import load_artifact, save_artifact
 from ._automl import fit_automl
+from ._drivers import explain_drivers
 from ._exceptions import (
     ArtifactError,
     ArtifactVersionWarning,
@@ -28,6 +29,8 @@ from ._exceptions import (
 from ._metrics import evaluate, selection_score
 from ._outputs import (
     RunOutputs,
+    effects_frame,
+    importance_frame,
     metrics_frame,
     predictions_frame,
     profiles_frame,
@@ -38,6 +41,7 @@ from ._outputs import (
 )
 from ._profile import profile_features
 from ._reference import TrainingReference, build_reference
+from ._refits import explain_refits, fit_refits
 from ._spec import MLModelSpec
 from ._split import SplitBoundaries, TimeSplit, time_split
 from ._target import encode_target
@@ -75,6 +79,10 @@ class ModelArtifact:
         fingerprint, selection metric, CV score, candidates, feature profile.
     library_versions : dict
         Versions at training time.
+    refits : tuple of FittedModel
+        The model refitted on resamples of its training people
+        (:mod:`._refits`): the drivers' intervals of every run that uses the
+        artifact. Empty in pickles made before them.
     """
 
     model: FittedModel
@@ -82,6 +90,7 @@ class ModelArtifact:
     run_id: str
     training: dict[str, Any]
     library_versions: dict[str, str] = field(default_factory=library_versions)
+    refits: tuple[FittedModel, ...] = ()
 
 
 def fingerprint(frame: pd.DataFrame, spec: MLModelSpec) -> str:
@@ -115,25 +124,55 @@ def _date(value: pd.Timestamp | None) -> pd.Timestamp | None:
     return None if value is None else pd.Timestamp(value)
 
 
+@dataclass(frozen=True)
+class _Explained:
+    """The predict set's frames: predictions, SHAP values and global drivers."""
+
+    predictions: pd.DataFrame
+    shap_values: pd.DataFrame
+    feature_importance: pd.DataFrame
+    feature_effects: pd.DataFrame
+    timings: dict[str, float]
+
+
 def _predict_and_explain(
     run_id: str,
     spec: MLModelSpec,
     model: FittedModel,
     predict: pd.DataFrame,
     prepared: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
-    """Predictions and SHAP frames of the predict set, with their timings."""
+    refits: tuple[FittedModel, ...] = (),
+) -> _Explained:
+    """Predictions, SHAP values and drivers of the predict set, with timings.
+
+    The drivers (importance intervals, directions, per-level effects) come
+    from the same SHAP matrix and, for their intervals, from the model's
+    refits' SHAP values of (a sample of) the same rows; ``explain_seconds``
+    covers both. Trained and scored runs both have them.
+    """
     started = time.perf_counter()
     preds = model.predict(prepared)
     predicted = time.perf_counter()
     expl = model.explain(prepared)
+    rows, refit_shap = explain_refits(refits, prepared, random_state=spec.random_state)
+    features = list(expl.features)
+    drivers = explain_drivers(
+        predict[features].reset_index(drop=True),
+        pd.DataFrame(expl.values, columns=features),
+        refit_shap_values=refit_shap,
+        refit_rows=rows,
+        kinds={f.name: f.kind for f in model.schema},
+        random_state=spec.random_state,
+    )
     timings = {
         "predict_seconds": predicted - started,
         "explain_seconds": time.perf_counter() - predicted,
     }
-    return (
+    return _Explained(
         predictions_frame(run_id, spec, predict, preds, expl),
         shap_frame(run_id, spec, predict, expl),
+        importance_frame(run_id, drivers),
+        effects_frame(run_id, drivers),
         timings,
     )
 
@@ -319,21 +358,31 @@ def train(
         cv_folds=spec.cv_folds,
         candidates=spec.algorithms,
         search_iterations=spec.search_iterations,
+        selection_rule=spec.selection_rule,
+        prune_features=spec.prune_features,
         tuning_max_rows=spec.tuning_max_rows,
         random_state=spec.random_state,
         features=spec.features,
         exclude=spec.exclude,
         keep_columns=spec.keep_columns,
     )
-    fit_seconds = time.perf_counter() - fit_started
     model = result.model
+    refits = fit_refits(
+        model,
+        train_rows,
+        train_rows[spec.target],
+        groups=train_rows[spec.entity_id].to_numpy(),
+        sample_dates=train_rows[spec.sample_date],
+        random_state=spec.random_state,
+    )
+    fit_seconds = time.perf_counter() - fit_started
     notes = _split_notes(b) + list(result.warnings)
     test = _test_metrics(spec, model, split, run_id)
     notes += test.notes + _cv_notes(spec, result, split, test)
     prepared = model.prepare(split.predict, split.predict[spec.sample_date])
     notes += _unseen_categories(model, prepared)
-    predictions, shap_values, timings = _predict_and_explain(
-        run_id, spec, model, split.predict, prepared
+    explained = _predict_and_explain(
+        run_id, spec, model, split.predict, prepared, refits
     )
     reference = build_reference(
         run_id,
@@ -353,7 +402,7 @@ def train(
         "profile": result.profile,
         "reference": reference.to_dict(),
     }
-    artifact = ModelArtifact(model, spec.to_dict(), run_id, training)
+    artifact = ModelArtifact(model, spec.to_dict(), run_id, training, refits=refits)
     sha, path = save_artifact(artifact, Path(artifact_dir), run_id=run_id)
     run = run_record(
         run_id=run_id,
@@ -365,14 +414,16 @@ def train(
         artifact_sha256=sha,
         artifact_path=path.name,
         library_versions=artifact.library_versions,
-        timings={"fit_seconds": fit_seconds, **timings},
+        timings={"fit_seconds": fit_seconds, **explained.timings},
     )
     parts = [("test", test.metrics)] if test.metrics is not None else []
     parts.append(("cv", result.cv_metrics))
     return RunOutputs(
         run=run,
-        predictions=predictions,
-        shap_values=shap_values,
+        predictions=explained.predictions,
+        shap_values=explained.shap_values,
+        feature_importance=explained.feature_importance,
+        feature_effects=explained.feature_effects,
         metrics=metrics_frame(run_id, parts),
         feature_profiles=profiles_frame(run_id, result.profile),
         warnings=warnings_frame(run_id, notes),
@@ -577,8 +628,14 @@ def score(
             f"{frozen_run_id!r}: {exc}. {fix}"
         ) from exc
     notes += _split_notes(b) + test.notes + _unseen_categories(model, prepared)
-    predictions, shap_values, timings = _predict_and_explain(
-        run_id, spec, model, split.predict, prepared
+    explained = _predict_and_explain(
+        run_id,
+        spec,
+        model,
+        split.predict,
+        prepared,
+        # Pickles made before refits were kept have none: a row bootstrap.
+        getattr(artifact, "refits", ()),
     )
     training = artifact.training
     run = run_record(
@@ -591,7 +648,7 @@ def score(
         artifact_sha256=artifact_sha256,
         artifact_path=_relative(artifact_dir, path),
         library_versions=library_versions(),
-        timings={"fit_seconds": 0.0, **timings},
+        timings={"fit_seconds": 0.0, **explained.timings},
         frozen_run_id=frozen_run_id,
     )
     profile = _scoring_profile(
@@ -601,8 +658,10 @@ def score(
     stored = training.get("reference")
     return RunOutputs(
         run=run,
-        predictions=predictions,
-        shap_values=shap_values,
+        predictions=explained.predictions,
+        shap_values=explained.shap_values,
+        feature_importance=explained.feature_importance,
+        feature_effects=explained.feature_effects,
         metrics=metrics_frame(run_id, parts),
         feature_profiles=profiles_frame(run_id, profile),
         warnings=warnings_frame(run_id, notes),

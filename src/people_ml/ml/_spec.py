@@ -8,6 +8,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 from ._exceptions import SpecError
+from ._selection import SELECTION_RULES
 from ._trust import MIN_MINORITY_ROWS
 
 __all__ = [
@@ -130,6 +131,19 @@ class MLModelSpec:
         hold for their scores to be trusted (classification); below it the run
         records a warning. Applies to each run, also when scoring a frozen
         model.
+    selection_rule : {'one_standard_error', 'best'}, default='one_standard_error'
+        How AutoML picks the winner from the CV scores: the simplest setting
+        (a linear model before gradient boosting, fewer and fuller leaves
+        first) whose score is within one standard error of the best, or the
+        best score. The decision is recorded in the run's notes
+        (``selection_rule``) and metrics (``selection_best_score``,
+        ``selection_score_floor``).
+    prune_features : bool, default=True
+        When a linear model wins, drop the features whose removal raises the
+        out-of-fold loss by no more than one standard error (clustered by
+        entity), given at least 500 rows of the rarer class in training
+        (``docs/automl.md``); each dropped feature's evidence is in the
+        feature profile.
     """
 
     key: str
@@ -148,6 +162,8 @@ class MLModelSpec:
     search_iterations: int | None = None
     tuning_max_rows: int = 60_000
     min_minority_rows: int = MIN_MINORITY_ROWS
+    selection_rule: str = "one_standard_error"
+    prune_features: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not _SNAKE_CASE.match(self.key):
@@ -225,6 +241,12 @@ class MLModelSpec:
             )
         _as_int("tuning_max_rows", self.tuning_max_rows, 1_000, 100_000_000)
         _as_int("min_minority_rows", self.min_minority_rows, 1, 100_000)
+        if not isinstance(self.prune_features, bool):
+            raise _fail("prune_features", self.prune_features, "true or false")
+        if self.selection_rule not in SELECTION_RULES:
+            raise _fail(
+                "selection_rule", self.selection_rule, " | ".join(SELECTION_RULES)
+            )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MLModelSpec:

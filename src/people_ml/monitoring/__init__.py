@@ -1,6 +1,7 @@
 """After a run: drift against its model's stored training reference, input issues.
 
-- :mod:`.policy`: the drift thresholds in each ML model's spec (``monitoring:``).
+- :mod:`.policy`: the drift thresholds in each ML model's spec (``monitoring:``),
+  and the features whose drift it declares expected.
 - :mod:`.drift`: PSI for every feature, KS for numeric and Jensen-Shannon
   distance for categorical ones, and the prediction distribution against the
   model's previous run.

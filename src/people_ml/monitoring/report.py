@@ -179,6 +179,14 @@ def _drift_lines(model: ModelMonitoring) -> list[str]:
             "    not measured (the run's warnings say why: `people-ml show`)",
         ]
     other = drift[drift["statistic"].isin(["ks", "js_distance"])].set_index("feature")
+
+    def evidence(feature: str) -> str:
+        if feature not in other.index:
+            return ""
+        row = other.loc[[feature]].iloc[0]
+        label = "KS" if row["statistic"] == "ks" else "JS distance"
+        return f", {label} {_num(row['statistic_value'])}"
+
     flagged = psi[psi["drift_status"].isin(["warn", "alert"])].sort_values(
         "statistic_value", ascending=False
     )
@@ -188,19 +196,32 @@ def _drift_lines(model: ModelMonitoring) -> list[str]:
             if row["drift_status"] == "alert"
             else row["warn_threshold"]
         )
-        extra = ""
-        if row["feature"] in other.index:
-            evidence = other.loc[[row["feature"]]].iloc[0]
-            label = "KS" if evidence["statistic"] == "ks" else "JS distance"
-            extra = f", {label} {_num(evidence['statistic_value'])}"
         lines.append(
             f"    {row['drift_status'].upper():<5} {row['feature']:<32} PSI "
-            f"{_num(row['statistic_value'])} > {_num(threshold, 2)}{extra}"
+            f"{_num(row['statistic_value'])} > {_num(threshold, 2)}"
+            f"{evidence(row['feature'])}"
+        )
+    # Drift the spec declares expected (monitoring.expected_drift): shown with
+    # its figures, never a warning or an alert.
+    expected = psi[psi["drift_status"] == "expected"].sort_values(
+        "statistic_value", ascending=False
+    )
+    for _, row in expected.iterrows():
+        crossed = (
+            row["alert_threshold"]
+            if float(row["statistic_value"]) > float(row["alert_threshold"])
+            else row["warn_threshold"]
+        )
+        lines.append(
+            f"    expected {row['feature']:<29} PSI "
+            f"{_num(row['statistic_value'])} > {_num(crossed, 2)}"
+            f"{evidence(row['feature'])}: expected (declared in the spec), "
+            "not a warning"
         )
     ok = psi[psi["drift_status"] == "ok"]
     if len(ok):
         warn = ok["warn_threshold"].iloc[0]
-        others = "other feature(s)" if len(flagged) else "feature(s)"
+        others = "other feature(s)" if len(flagged) or len(expected) else "feature(s)"
         lines.append(
             f"    ok    {len(ok)} {others}: PSI at most "
             f"{_num(ok['statistic_value'].max())} (warn above {_num(warn, 2)})"

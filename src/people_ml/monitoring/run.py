@@ -68,6 +68,9 @@ def _drift_rows(
         "baseline_run_id": baseline_run_id,
         "reference_rows": shift.reference_rows,
         "current_rows": shift.current_rows,
+        # Declared in the spec (monitoring.expected_drift): on every statistic
+        # of the feature, so the marts read the declaration, not the spec.
+        "is_expected_drift": kind != PREDICTION and policy.is_expected(feature),
     }
     rows = [
         {
@@ -77,7 +80,9 @@ def _drift_rows(
             "p_value": None,
             "warn_threshold": policy.psi_warn,
             "alert_threshold": policy.psi_alert,
-            "drift_status": policy.status(shift.psi),
+            "drift_status": policy.status(
+                shift.psi, None if kind == PREDICTION else feature
+            ),
         }
     ]
     if shift.ks is not None:
@@ -159,7 +164,7 @@ def monitor_run(
     spec : MLModelSpec
         Its ML model's spec (entity id, sample date).
     policy : MonitoringPolicy
-        The drift thresholds.
+        The drift thresholds and the features whose drift is expected.
     frame : pandas.DataFrame
         The feature model the run read.
     outputs : RunOutputs
@@ -207,6 +212,20 @@ def monitor_run(
             )
             bins += _bin_rows(run_id, ref.name, shift)
         alerts = sorted(r["feature"] for r in drift if r.get("drift_status") == "alert")
+        expected = sorted(
+            r["feature"] for r in drift if r.get("drift_status") == "expected"
+        )
+        if expected:
+            notes.append(
+                (
+                    "info",
+                    "expected_feature_drift",
+                    f"PSI above {policy.psi_warn} for {', '.join(expected)}, "
+                    "whose drift the spec declares expected "
+                    "(monitoring.expected_drift): reported, not a warning or "
+                    "an alert.",
+                )
+            )
         if alerts:
             notes.append(
                 (

@@ -70,6 +70,7 @@ from scipy.stats import spearmanr
 
 from people_ml.ledger.contract import STORE_TABLES, conform
 from people_ml.ml import evaluate
+from people_ml.ml._drivers import IMPORTANCE_FLOOR_SHARE
 from people_ml.ml._features import _FALSE, _TRUE
 
 if TYPE_CHECKING:
@@ -633,7 +634,7 @@ def compare_drivers(
     compared_run_id: str,
     candidate: pd.DataFrame,
     compared: pd.DataFrame,
-    min_importance_share: float = 0.01,
+    min_importance_share: float = IMPORTANCE_FLOOR_SHARE,
     min_direction_corr: float = 0.1,
 ) -> pd.DataFrame:
     """The drivers of both runs side by side.
@@ -647,9 +648,10 @@ def compare_drivers(
     candidate, compared : pandas.DataFrame
         Each run's importance frame: ``feature``, ``mean_abs_shap``,
         ``direction_corr`` (see :func:`importance_from_shap`).
-    min_importance_share : float, default=0.01
+    min_importance_share : float, default=IMPORTANCE_FLOOR_SHARE
         A feature whose share of the run's total mean |SHAP| is below this has
-        direction ``'unclear'``: too weak a driver to state a direction.
+        direction ``'unclear'``: too weak a driver to state a direction (the
+        floor of the runs' own drivers, :mod:`people_ml.ml._drivers`).
     min_direction_corr : float, default=0.1
         |direction_corr| from which a direction is stated.
 

@@ -8,9 +8,10 @@ import pandas as pd
 RAISES = "#c0392b"
 LOWERS = "#2e86c1"
 NEUTRAL = "#95a5a6"
+MIXED = "#8e44ad"
 DIRECTION_SCALE = alt.Scale(
-    domain=["higher raises", "higher lowers", "mixed"],
-    range=[RAISES, LOWERS, NEUTRAL],
+    domain=["higher raises", "higher lowers", "mixed", "unclear"],
+    range=[RAISES, LOWERS, MIXED, NEUTRAL],
 )
 BAND_SCALE = alt.Scale(
     domain=["high", "medium", "low"], range=[RAISES, "#f5b041", "#58d68d"]
@@ -58,24 +59,67 @@ def risk_band_bar(frame: pd.DataFrame) -> alt.Chart:
     )
 
 
-def importance_bar(importance: pd.DataFrame) -> alt.Chart:
-    """Mean |SHAP| per feature, coloured by the direction of its effect."""
-    return (
-        alt.Chart(importance, title="What drives the predictions", height=alt.Step(24))
-        .mark_bar()
-        .encode(
-            x=alt.X("mean_abs_shap_value:Q", title="Mean |SHAP value|"),
-            y=alt.Y("feature:N", sort="-x", title=None),
-            color=alt.Color("direction:N", scale=DIRECTION_SCALE, title="Direction"),
-            tooltip=[
-                "feature:N",
-                "direction:N",
-                alt.Tooltip("mean_abs_shap_value:Q", format=".4f"),
-                alt.Tooltip("mean_shap_value:Q", format=".4f"),
-                alt.Tooltip("value_shap_correlation:Q", format=".2f"),
-            ],
-        )
+def importance_bar(importance: pd.DataFrame) -> alt.LayerChart:
+    """Mean |SHAP| per feature with its interval, coloured by direction."""
+    frame = importance.copy()
+    for column in ("importance_lower", "importance_upper", "direction_reason"):
+        if column not in frame:  # a publication made before intervals
+            frame[column] = None
+    order = frame.sort_values("importance_rank")["feature"].tolist()
+    base = alt.Chart(
+        frame, title="What drives the predictions", height=alt.Step(24)
+    ).encode(y=alt.Y("feature:N", sort=order, title=None))
+    bars = base.mark_bar().encode(
+        x=alt.X("mean_abs_shap_value:Q", title="Mean |SHAP value| (95% interval)"),
+        color=alt.Color("direction:N", scale=DIRECTION_SCALE, title="Direction"),
+        tooltip=[
+            "feature:N",
+            "direction:N",
+            alt.Tooltip("direction_reason:N", title="Why"),
+            alt.Tooltip("mean_abs_shap_value:Q", format=".4f"),
+            alt.Tooltip("importance_lower:Q", format=".4f", title="Lower"),
+            alt.Tooltip("importance_upper:Q", format=".4f", title="Upper"),
+            alt.Tooltip("importance_share:Q", format=".1%", title="Share"),
+        ],
     )
+    whiskers = base.mark_rule(color="#333").encode(
+        x="importance_lower:Q", x2="importance_upper:Q"
+    )
+    return alt.layer(bars, whiskers)
+
+
+def level_effects(effects: pd.DataFrame, feature: str) -> alt.LayerChart:
+    """One feature's mean SHAP value per level, with intervals and head counts."""
+    frame = effects[effects["feature"] == feature]
+    order = frame.sort_values("level_order")["level_label"].tolist()
+    base = alt.Chart(
+        frame, title=f"Effect of {feature} by level", height=alt.Step(26)
+    ).encode(y=alt.Y("level_label:N", sort=order, title=None))
+    bars = base.mark_bar().encode(
+        x=alt.X(
+            "mean_shap_value:Q",
+            title="Mean SHAP value of the people at the level (95% interval)",
+        ),
+        color=alt.condition(
+            "datum.mean_shap_value > 0", alt.value(RAISES), alt.value(LOWERS)
+        ),
+        tooltip=[
+            alt.Tooltip("level_label:N", title="Level"),
+            alt.Tooltip("entity_count:Q", format=",", title="People"),
+            alt.Tooltip("mean_shap_value:Q", format=".3f"),
+            alt.Tooltip("mean_shap_lower:Q", format=".3f", title="Lower"),
+            alt.Tooltip("mean_shap_upper:Q", format=".3f", title="Upper"),
+        ],
+    )
+    whiskers = base.mark_rule(color="#333").encode(
+        x="mean_shap_lower:Q", x2="mean_shap_upper:Q"
+    )
+    zero = (
+        alt.Chart(pd.DataFrame({"x": [0.0]}))
+        .mark_rule(color="#555", strokeDash=[4, 4])
+        .encode(x="x:Q")
+    )
+    return alt.layer(bars, whiskers, zero)
 
 
 def beeswarm(points: pd.DataFrame, features: list[str]) -> alt.Chart:

@@ -122,6 +122,25 @@ class Marts:
         frame = frame[frame["run_id"] == run_id]
         return frame.sort_values("importance_rank").reset_index(drop=True)
 
+    def effects(self, model_key: str) -> pd.DataFrame:
+        """Per-level effects of the shown run: ordinal and categorical features.
+
+        Ordered by the features' importance, then the level order. Empty for a
+        run recorded before effects were computed, or a publication made
+        before the mart existed.
+        """
+        run_id = self.shown_run_id(model_key)
+        if "fct_ml_feature_effects" not in self.publication.tables:
+            return pd.DataFrame(columns=["feature", "level_label", "level_order"])
+        frame = self.table("fct_ml_feature_effects")
+        frame = frame[frame["run_id"] == run_id]
+        rank = self.importance(model_key).set_index("feature")["importance_rank"]
+        return (
+            frame.assign(importance_rank=frame["feature"].map(rank))
+            .sort_values(["importance_rank", "feature", "level_order"])
+            .reset_index(drop=True)
+        )
+
     def runs(self) -> pd.DataFrame:
         """Every run of every ML model, newest first."""
         return (
@@ -855,6 +874,8 @@ FEATURE_LABELS = {
     "direct_report_count": "Direct reports",
     "manager_changes_last_6_months": "Manager changes (last 6 months)",
     "age_years": "Age (years)",
+    "band_midpoint": "Pay band midpoint",
+    "band_midpoint_at_pay_change": "Band midpoint when pay was set",
     "prediction": "The predictions themselves",
 }
 ISSUE_LABELS = {
@@ -864,7 +885,9 @@ ISSUE_LABELS = {
     "column_missing": "Column gone since the previous run",
     "column_new": "New column (the model ignores it)",
 }
-DRIFT_STATUS_ORDER = {"alert": 0, "warn": 1, "ok": 2}
+DRIFT_STATUS_ORDER = {"alert": 0, "warn": 1, "expected": 2, "ok": 3}
+#: The Status of a feature whose drift the spec declares expected.
+EXPECTED_DRIFT = "Expected (declared in the spec)"
 _RUN_ID = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{20}\b")
 UNSEEN_BIN = "(new values)"
 LEAVER_METRICS = ("actual_leavers_to_date", "expected_leavers_to_date")
@@ -1258,7 +1281,14 @@ def latest_drift_run(drift: pd.DataFrame, model_key: str) -> pd.Series | None:
 
 
 def psi_status(status: object, warn: object, alert: object) -> str:
-    """``warn`` -> 'Warning: above 0.10' (the threshold crossed)."""
+    """``warn`` -> 'Warning: above 0.10' (the threshold crossed).
+
+    ``expected`` (a feature the spec lists under ``monitoring.expected_drift``
+    whose PSI is above the warning threshold) is :data:`EXPECTED_DRIFT`: shown,
+    never a warning.
+    """
+    if status == "expected":
+        return EXPECTED_DRIFT
     if status == "alert":
         return f"Alert: above {float(alert):.2f}"
     if status == "warn":
@@ -1294,7 +1324,7 @@ def drift_table(drift: pd.DataFrame, run_id: str) -> pd.DataFrame:
             ),
             "KS / JS": distances.get(str(feature), "n/a"),
             "feature": str(feature),
-            "_order": DRIFT_STATUS_ORDER.get(str(row["drift_status"]), 3),
+            "_order": DRIFT_STATUS_ORDER.get(str(row["drift_status"]), 4),
         }
         for feature, row in psi.iterrows()
     ]

@@ -1,4 +1,5 @@
-"""Drivers: global SHAP importance with direction, and a beeswarm of the values."""
+"""Drivers: global SHAP importance with its interval and direction, per-level
+effects of ratings, levels and categories, and a beeswarm of the values."""
 
 from __future__ import annotations
 
@@ -16,8 +17,12 @@ st.caption(
     f"Model `{model_key}`, run `{ui.short(marts.shown_run_id(model_key))}`. "
     "SHAP values split each prediction into one contribution per feature; the "
     "importance of a feature is its mean absolute contribution over everyone "
-    "predicted. Direction: whether higher values of the feature raise or lower "
-    "the prediction (mixed for categories, or when it depends)."
+    "predicted; the whisker is its 95% interval (everyone predicted, "
+    "resampled). Direction: whether higher values of the feature raise or lower "
+    "the prediction, stated only where the data support it: mixed when it "
+    "depends on the level (see the effects by level below), unclear for weak "
+    "drivers (under 2% of the total importance) or when the evidence is not "
+    "clear of zero."
 )
 if importance.empty:
     st.info("The shown run has no SHAP values.")
@@ -32,6 +37,25 @@ headline[2].metric(
 )
 
 st.altair_chart(charts.importance_bar(importance), width="stretch")
+
+effects = marts.effects(model_key)
+with_levels = list(dict.fromkeys(effects["feature"]))
+if with_levels:
+    default = "last_rating" if "last_rating" in with_levels else with_levels[0]
+    feature = st.selectbox(
+        "Effect by level of",
+        with_levels,
+        index=with_levels.index(default),
+        key="effects_feature",
+    )
+    st.altair_chart(charts.level_effects(effects, feature), width="stretch")
+    st.caption(
+        "The mean SHAP value of the people at each level of the feature, with its "
+        "95% interval: right of the dashed line the level raises the prediction "
+        "against the average, left of it lowers it. A rating whose lowest and "
+        "highest levels both raise it shows here, where a single direction "
+        "cannot say it."
+    )
 
 shown = (
     st.slider(

@@ -16,7 +16,11 @@ PSI_HELP = (
     "above {alert} a major one (alert): the model is scoring people unlike "
     "those it learned from, and its risks for them deserve less trust. KS "
     "(numbers) and JS distance (categories) measure the same gap from 0 to 1; "
-    "they are evidence beside the PSI, not verdicts (KS / JS column)."
+    "they are evidence beside the PSI, not verdicts (KS / JS column). "
+    "**Expected (declared in the spec)**: a feature that moves by design (pay "
+    "band midpoints rise every year, and the model follows them), listed under "
+    "`monitoring.expected_drift` in the model's spec: its shift is shown but "
+    "is never a warning or an alert."
 )
 
 
@@ -33,6 +37,8 @@ def _status_colour(status: str) -> str:
         return "color: #c0392b; font-weight: 600"
     if status.startswith("Warning"):
         return "color: #b9770e; font-weight: 600"
+    if status == data.EXPECTED_DRIFT:
+        return "color: #5d6d7e; font-style: italic"
     return ""
 
 
