@@ -17,8 +17,7 @@ from people_ml.ml._drivers import (
     OTHER_LEVEL,
     explain_drivers,
 )
-from people_ml.ml._features import MISSING_LEVEL
-from people_ml.ml._outputs import render_values
+from people_ml.ml._features import MISSING_LEVEL, render_values
 
 N = 3000
 # The truth: ratings 1-2 and 5 raise the log-odds, 3-4 lower it (a U-shape).

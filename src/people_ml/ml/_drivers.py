@@ -50,8 +50,7 @@ import pandas as pd
 from scipy import stats
 
 from ._exceptions import MLError
-from ._features import _FALSE, _TRUE, MAX_ORDINAL_LEVELS, MISSING_LEVEL
-from ._outputs import render_values
+from ._features import _FALSE, _TRUE, MAX_ORDINAL_LEVELS, MISSING_LEVEL, render_values
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

@@ -20,6 +20,7 @@ __all__ = [
     "FeatureSchema",
     "coerce_features",
     "detect_type",
+    "render_values",
 ]
 
 _TRUE = frozenset({"yes", "y", "true", "t"})
@@ -347,3 +348,20 @@ def coerce_features(
         else:
             raise DataError(f"feature {f.name!r} has unsupported kind {f.kind!r}")
     return pd.DataFrame(cols, index=frame.index)
+
+
+def render_values(s: pd.Series) -> np.ndarray:
+    """String rendering of original feature values (None for missing)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        text = s.dt.strftime("%Y-%m-%d")
+        has_time = (s.dropna() != s.dropna().dt.normalize()).any()
+        if has_time:
+            text = s.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        return np.array([None if pd.isna(v) else v for v in text], dtype=object)
+    if pd.api.types.is_float_dtype(s):
+        return np.array(
+            [None if pd.isna(v) else format(float(v), ".12g") for v in s], dtype=object
+        )
+    return np.array(
+        [None if pd.isna(v) else str(v) for v in s.astype(object)], dtype=object
+    )

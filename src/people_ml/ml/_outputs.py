@@ -24,6 +24,7 @@ from people_ml.ledger.contract import (
 )
 
 from ._exceptions import MLError, RunWarning
+from ._features import render_values
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -267,23 +268,6 @@ def profiles_frame(run_id: str, profile: pd.DataFrame) -> pd.DataFrame:
     out = profile.copy()
     out.insert(0, "run_id", run_id)
     return conform(out, STORE_TABLES["feature_profiles"])
-
-
-def render_values(s: pd.Series) -> np.ndarray:
-    """String rendering of original feature values (None for missing)."""
-    if pd.api.types.is_datetime64_any_dtype(s):
-        text = s.dt.strftime("%Y-%m-%d")
-        has_time = (s.dropna() != s.dropna().dt.normalize()).any()
-        if has_time:
-            text = s.dt.strftime("%Y-%m-%dT%H:%M:%S")
-        return np.array([None if pd.isna(v) else v for v in text], dtype=object)
-    if pd.api.types.is_float_dtype(s):
-        return np.array(
-            [None if pd.isna(v) else format(float(v), ".12g") for v in s], dtype=object
-        )
-    return np.array(
-        [None if pd.isna(v) else str(v) for v in s.astype(object)], dtype=object
-    )
 
 
 def predictions_frame(

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ._automl import CandidateResult
-
 __all__ = ["SELECTION_RULES", "SelectionDecision", "select_candidate"]
 
 #: ``one_standard_error`` (the default): the simplest setting whose CV score is
 #: within one standard error of the best; ``best``: the highest CV score.
 SELECTION_RULES: tuple[str, ...] = ("one_standard_error", "best")
+
+
+class CandidateResult(Protocol):
+    """What the rule reads of a setting (an ``_automl.CandidateResult``)."""
+
+    algorithm: str
+    params: dict[str, Any]
+    cv_score: float
+    fold_scores: tuple[float, ...]
 
 
 @dataclass(frozen=True)
