@@ -84,13 +84,17 @@ def copy_project(dst: Path) -> Path:
     return dst
 
 
-def build_frame(project: Path) -> pd.DataFrame:
-    """dbt-build the training frame of the extract in ``project``/data/raw/hris."""
+def build_frame(project: Path, frame: str = FRAME) -> pd.DataFrame:
+    """dbt-build a training frame (``schema.model``) of ``project``'s extract.
+
+    Builds the model and its parents from ``project``/data/raw/hris and reads it;
+    by default the attrition frame.
+    """
     # None of the caller's paths (warehouse, pickles, publication, profile).
     env = isolated_env(project, keep=("PEOPLE_ML_THREADS",))
     dbt = Path(sys.executable).with_name("dbt")
     done = subprocess.run(
-        [str(dbt), "build", "--select", "+int_attrition_samples_labelled"],
+        [str(dbt), "build", "--select", "+" + frame.split(".")[-1]],
         cwd=project,
         env=env,
         capture_output=True,
@@ -102,7 +106,7 @@ def build_frame(project: Path) -> pd.DataFrame:
         raise SystemExit(f"dbt build failed in {project}")
     con = duckdb.connect(str(project / "warehouse" / "people_ml.duckdb"), True)
     try:
-        return con.execute(f"SELECT * FROM {FRAME}").df()
+        return con.execute(f"SELECT * FROM {frame}").df()
     finally:
         con.close()
 

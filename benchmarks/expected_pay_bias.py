@@ -41,21 +41,22 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import yaml
 
 from people_ml.ml import MLModelSpec, train
-from people_ml.project import copy_project_files, isolated_env
+from people_ml.project import copy_project_files
 from people_ml.synthetic import generate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from attrition_signal import build_frame as _build_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 # The committed decision log (header only): never the working tree's own.
@@ -92,29 +93,6 @@ def load_spec(project: Path) -> MLModelSpec:
     )
 
 
-def build_frame(project: Path) -> pd.DataFrame:
-    """dbt-build the pay frame of the extract in ``project``/data/raw/hris."""
-    # None of the caller's paths (warehouse, pickles, publication, profile).
-    env = isolated_env(project, keep=("PEOPLE_ML_THREADS",))
-    dbt = Path(sys.executable).with_name("dbt")
-    done = subprocess.run(
-        [str(dbt), "build", "--select", "+int_pay_samples_labelled"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
-        raise SystemExit(f"dbt build failed in {project}")
-    con = duckdb.connect(str(project / "warehouse" / "people_ml.duckdb"), True)
-    try:
-        return con.execute(f"SELECT * FROM {FRAME}").df()
-    finally:
-        con.close()
-
-
 def run_figures(frame: pd.DataFrame, spec: MLModelSpec, tmp: Path) -> dict:
     """Train as a run does and read its test-period figures."""
     with tempfile.TemporaryDirectory(dir=tmp) as artifacts:
@@ -148,7 +126,7 @@ def measure(seed: int, employees: int, months: int) -> dict[str, object]:
             months=months,
             seed=seed,
         )
-        frame = build_frame(project)
+        frame = _build_frame(project, FRAME)
         spec = load_spec(project)
         baseline = dataclasses.replace(spec, features=BASELINE_FEATURES, exclude=())
         return {

@@ -116,6 +116,17 @@ def test_lifecycle_driven_by_the_commands(project: Project) -> None:
         " where model_key = 'attrition' and org_unit_id is not null"
     )[0]
     assert predicted == (headcount, 3)
+    # Every prediction states its window: the run's label horizon.
+    windows = project.query(
+        "select distinct horizon_months from marts.fct_ml_predictions"
+        " where model_key = 'attrition'"
+    )
+    assert windows == [(12,)]
+    history = project.query(
+        "select distinct horizon_months from marts.fct_ml_prediction_history"
+        " where model_key = 'attrition'"
+    )
+    assert history == [(12,)]
 
     _ok(project, "deploy", run_2, "--persist", "--reason", "freeze it", *by)
     _ok(project, "advance", "--months", "1")

@@ -129,6 +129,10 @@ def test_automl_chooses_the_expanded_representation_when_shapes_matter():
     }
     assert best["expanded"] > best["plain"] + 0.02
     assert result.model.hyperparameters["representation"] == "expanded"
+    treatment = result.profile.set_index("feature")["treatment"]
+    assert "one column per level" in treatment["rating"]
+    assert "spline" in treatment["tenure"]
+    assert "log1p" in treatment["income"]
     # The fitted model explains per original feature: SHAP sums per column.
     expl = result.model.explain(result.model.prepare(X.head(50)))
     assert expl.values.shape == (50, 4)

@@ -642,3 +642,24 @@ def test_importance_from_shap():
         importance_from_shap(pd.concat([shap, shap.assign(run_id="s")]))
     with pytest.raises(ValueError, match="lacks"):
         importance_from_shap(shap.drop(columns=["feature_value"]))
+
+
+def test_band_movers_come_before_bigger_moves_inside_a_band():
+    ids = np.array([f"e{i}" for i in range(10)])
+    shown = np.linspace(0.01, 0.10, 10)
+    # e0 climbs five ranks but stays low; e6 and e7 swap across the
+    # low / medium line (one rank each).
+    new_rank = {1: 0, 2: 1, 3: 2, 4: 3, 5: 4, 0: 5, 7: 6, 6: 7, 8: 8, 9: 9}
+    new = np.array([0.01 + 0.01 * new_rank[i] for i in range(10)])
+    _, movers = compare_population(
+        run_id="new",
+        compared_run_id="old",
+        problem_type="binary_classification",
+        entity_id=ids,
+        candidate_prediction=new,
+        compared_prediction=shown,
+        n_movers=3,
+    )
+    assert movers["entity_id"].tolist() == ["e6", "e7", "e0"]
+    assert movers.iloc[0]["candidate_band"] != movers.iloc[0]["compared_band"]
+    assert movers.iloc[2]["candidate_band"] == movers.iloc[2]["compared_band"]

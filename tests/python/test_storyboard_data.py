@@ -528,7 +528,8 @@ def test_drift_table_sorts_by_psi_with_statuses_and_labels():
     assert data.latest_drift_run(drift, "attrition")["run_number"] == 3
     assert data.latest_drift_run(drift, "expected_pay") is None
     assert data.prediction_drift(drift, "c" * 32, _monitoring_runs()) == (
-        "The risk scores themselves, against run #2's: PSI 0.30, an alert (above 0.25)."
+        "The risk scores themselves, against run #2's: PSI 0.30, moved (above 0.10): "
+        "reported, not an alert of its own; the features' drift says why."
     )
     assert data.drift_table(drift, "no such run").empty
     # A feature whose drift the spec declares expected: shown, not a warning.

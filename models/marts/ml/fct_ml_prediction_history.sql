@@ -24,6 +24,11 @@ final as (
         predictions.prediction,
         predictions.predicted_class,
         runs.is_shown,
+        -- a decision threshold marks a classifier: regression has no window
+        case
+            when runs.decision_threshold is not null
+                then runs.label_horizon_months
+        end as horizon_months,
         predictions.sample_date
 
     from predictions

@@ -36,6 +36,7 @@ shown_predictions as (
         runs.model_key,
         runs.problem_type,
         runs.decision_threshold,
+        runs.label_horizon_months,
         percent_rank() over (
             partition by predictions.run_id order by predictions.prediction
         ) as prediction_percentile
@@ -83,6 +84,10 @@ final as (
         shown_predictions.predicted_class,
         shown_predictions.prediction_percentile,
         shown_predictions.decision_threshold,
+        case
+            when shown_predictions.problem_type = 'binary_classification'
+                then shown_predictions.label_horizon_months
+        end as horizon_months,
         shown_predictions.sample_date
 
     from shown_predictions

@@ -27,7 +27,7 @@ from ._candidates import (
     representation_of,
 )
 from ._exceptions import DataError, RunWarning
-from ._features import coerce_features, make_schema
+from ._features import FeatureSchema, coerce_features, make_schema
 from ._metrics import choose_threshold, evaluate, minority_class, selection_score
 from ._model import FittedModel
 from ._profile import profile_features
@@ -311,6 +311,28 @@ def fit_automl(
         return _refit_on_all_rows(result, X, y_all, sample_dates, rows)
 
 
+_EXPANDED_TREATMENT = {
+    "ordinal": "also one column per level, missing as a level",
+    "continuous": "also a cubic spline on 5 quantile knots",
+    "skewed": "also log1p (scaled) and a cubic spline on 5 quantile knots",
+}
+
+
+def _describe_representation(
+    profile: pd.DataFrame, schema: Sequence[FeatureSchema], representation: str
+) -> pd.DataFrame:
+    """The profile's treatment, completed with what the expanded representation adds."""
+    if representation != "expanded":
+        return profile
+    out = profile.copy()
+    for f in schema:
+        extra = _EXPANDED_TREATMENT.get(f.shape)
+        if extra:
+            hit = out["feature"] == f.name
+            out.loc[hit, "treatment"] = out.loc[hit, "treatment"] + f"; {extra}"
+    return out
+
+
 def _mark_pruned(profile: pd.DataFrame, reasons: dict[str, str]) -> pd.DataFrame:
     """The profile with the pruned features marked dropped, with the evidence."""
     out = profile.copy()
@@ -580,6 +602,7 @@ def _fit_automl(
             schema = tuple(schema[i] for i in kept)
             Xc = Xc[[f.name for f in schema]]
             oof = pruning.oof
+    profile = _describe_representation(profile, schema, representation)
     # The width only picks the solver: the first fold's is close enough.
     first = folds[representation][0].columns
     width = sum(first[f"f{i}"].stop - first[f"f{i}"].start for i in kept)

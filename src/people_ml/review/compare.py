@@ -465,11 +465,15 @@ def compare_population(
             ("moved_band_down", int(np.sum(step < 0)), None),
         ]
         size = np.abs(pct_change)
+        # A change of risk band is what a reader acts on: band movers first
+        # (two bands before one), then by the size of the percentile move.
+        band_size = np.abs(step)
     else:
         band_c = band_s = np.full(n, None, dtype=object)
         size = np.abs(change)
+        band_size = np.zeros(n, dtype=int)
     comparisons = _comparisons(run_id, compared_run_id, "predict", rows)
-    order = np.lexsort((ids.astype(str), -size))
+    order = np.lexsort((ids.astype(str), -size, -band_size))
     order = order[size[order] > 0][:n_movers]
     movers = pd.DataFrame(
         {

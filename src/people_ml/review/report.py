@@ -74,6 +74,14 @@ def load_review(con: Any, run_id: str) -> dict[str, pd.DataFrame]:
     return {name: con.execute(sql, [run_id]).df() for name, sql in _TABLES.items()}
 
 
+def _direction(*values: object) -> str:
+    """The first known direction ('-' when neither run has one, e.g. a lost driver)."""
+    for value in values:
+        if isinstance(value, str) and value:
+            return value
+    return "-"
+
+
 def _num(value: Any, digits: int = 3) -> str:
     if value is None or value is pd.NA:
         return "-"
@@ -213,7 +221,7 @@ def _side_by_side(review: dict[str, pd.DataFrame], problem_type: str) -> list[st
                     _num(r.compared_rank, 0),
                     f"{r.compared_direction} -> {r.candidate_direction}"
                     if r.change == "flipped"
-                    else str(r.candidate_direction or r.compared_direction),
+                    else _direction(r.candidate_direction, r.compared_direction),
                     str(r.change),
                 )
                 for r in pd.concat([drivers.head(8), changed.head(8)])

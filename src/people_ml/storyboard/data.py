@@ -1371,10 +1371,13 @@ def prediction_drift(
     previous = _run_numbers(runs).get(str(row["baseline_run_id"]))
     against = f"run #{previous}'s" if previous is not None else "the previous run's"
     value = float(row["statistic_value"])
-    if row["drift_status"] == "alert":
-        verdict = f"an alert (above {float(row['alert_threshold']):.2f})"
-    elif row["drift_status"] == "warn":
-        verdict = f"a warning (above {float(row['warn_threshold']):.2f})"
+    # The prediction's own shift is reported, never an alert of its own
+    # (docs/monitoring.md): only features raise drift alerts.
+    if row["drift_status"] in ("alert", "warn"):
+        verdict = (
+            f"moved (above {float(row['warn_threshold']):.2f}): reported, not an "
+            "alert of its own; the features' drift says why"
+        )
     else:
         verdict = "no material shift"
     return f"{what} themselves, against {against}: PSI {value:.2f}, {verdict}."
