@@ -663,3 +663,13 @@ def test_band_movers_come_before_bigger_moves_inside_a_band():
     assert movers["entity_id"].tolist() == ["e6", "e7", "e0"]
     assert movers.iloc[0]["candidate_band"] != movers.iloc[0]["compared_band"]
     assert movers.iloc[2]["candidate_band"] == movers.iloc[2]["compared_band"]
+
+
+def test_a_lost_driver_prints_no_nan_direction():
+    from people_ml.review.report import _direction
+
+    # A driver the candidate lost has a NaN direction (no row on its side);
+    # NaN is truthy, so `or` printed "nan".
+    assert _direction(float("nan"), "higher raises") == "higher raises"
+    assert _direction(float("nan"), None) == "-"
+    assert _direction("unclear", "higher lowers") == "unclear"
