@@ -52,15 +52,11 @@ import pandas as pd
 import yaml
 
 from people_ml.ml import MLModelSpec, train
-from people_ml.project import copy_project_files
 from people_ml.synthetic import generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attrition_signal import build_frame as _build_frame
+from attrition_signal import build_frame, copy_project
 
-ROOT = Path(__file__).resolve().parents[1]
-# The committed decision log (header only): never the working tree's own.
-DECISION_LOG = ROOT / "tests" / "fixtures" / "run_status.csv"
 FRAME = "intermediate.int_pay_samples_labelled"
 PYTHON_MODEL = "ml_expected_pay_runs"
 # The expected_pay features before the pay frame carried the band midpoints.
@@ -118,15 +114,15 @@ def run_figures(frame: pd.DataFrame, spec: MLModelSpec, tmp: Path) -> dict:
 def measure(seed: int, employees: int, months: int) -> dict[str, object]:
     """Generate, build and train before and after for one seed."""
     with tempfile.TemporaryDirectory(prefix="expected_pay_bias_") as tmp:
-        project = Path(tmp) / "project"
-        copy_project_files(ROOT, project, decision_log=DECISION_LOG)
+        # The committed fixture log, never the working tree's own state.
+        project = copy_project(Path(tmp) / "project")
         generate(
             project / "data" / "raw" / "hris",
             employees=employees,
             months=months,
             seed=seed,
         )
-        frame = _build_frame(project, FRAME)
+        frame = build_frame(project, FRAME)
         spec = load_spec(project)
         baseline = dataclasses.replace(spec, features=BASELINE_FEATURES, exclude=())
         return {

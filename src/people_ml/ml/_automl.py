@@ -470,11 +470,8 @@ def _fit_automl(
         for cand in cands
         for params in cand.settings(search_iterations, random_state, fold_train_rows)
     ]
-    pruned = {
-        c.name: c.n_unsupported(fold_train_rows)
-        for c in cands
-        if c.n_unsupported(fold_train_rows)
-    }
+    unsupported = {c.name: c.n_unsupported(fold_train_rows) for c in cands}
+    pruned = {name: k for name, k in unsupported.items() if k}
     if pruned:
         notes.append(
             RunWarning(

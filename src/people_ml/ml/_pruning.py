@@ -67,14 +67,18 @@ class PruningDecision:
     kept : list of int
         Schema positions kept, in order.
     evidence : dict
-        Feature name -> (mean, standard error) over folds of the score lost
-        when that feature alone is removed (positive: the feature helps).
+        Feature name -> (mean, entity-clustered standard error) of the
+        per-row out-of-fold loss added when that feature alone is removed
+        (positive: the feature helps).
     dropped : list of str
     fold_scores : tuple of float
         The kept model's CV scores.
     oof : ndarray
         The kept model's out-of-fold outputs.
     reason : str
+        The run note (``feature_pruning``).
+    reasons : dict
+        Dropped feature -> its profile reason, with the evidence.
     """
 
     kept: list[int]
