@@ -10,6 +10,7 @@ from people_ml.ml import fit_automl
 from people_ml.ml._automl import CandidateResult
 from people_ml.ml._candidates import build_preprocessor, get_candidates
 from people_ml.ml._features import coerce_features, make_schema
+from people_ml.ml._pruning import _partners, feature_correlations
 from people_ml.ml._selection import select_candidate
 
 
@@ -133,9 +134,11 @@ def test_automl_chooses_the_expanded_representation_when_shapes_matter():
     assert "one column per level" in treatment["rating"]
     assert "spline" in treatment["tenure"]
     assert "log1p" in treatment["income"]
-    # The fitted model explains per original feature: SHAP sums per column.
+    # The pure-noise column is pruned; the model explains per kept original
+    # feature (SHAP sums per column).
+    assert set(result.model.features) == {"rating", "income", "tenure"}
     expl = result.model.explain(result.model.prepare(X.head(50)))
-    assert expl.values.shape == (50, 4)
+    assert expl.values.shape == (50, 3)
 
 
 def _noisy_frame(n, seed=0):
@@ -208,3 +211,55 @@ def test_the_spec_turns_pruning_off_and_refuses_a_non_boolean():
         MLModelSpec.from_config({**base, "prune_features": "no"})
     with pytest.raises(SpecError, match="selection_rule"):
         MLModelSpec.from_config({**base, "selection_rule": "simplest"})
+
+
+def test_a_feature_correlated_with_a_driver_is_not_pruned_for_lack_of_evidence():
+    # "promo" equals "tenure" for most rows (never promoted), so leaving either
+    # out costs little: the other carries the shared effect. Pruning keeps it
+    # (the partner rule) and says why; a noise column correlated only with
+    # another noise column is not carried in by it.
+    rng = np.random.default_rng(3)
+    n = 8000
+    tenure = rng.gamma(2.0, 2.0, size=n)
+    promoted = rng.random(n) < 0.3
+    promo = np.where(promoted, tenure * rng.random(n), tenure)
+    noise_a = rng.normal(size=n)
+    X = pd.DataFrame(
+        {
+            "signal": rng.normal(size=n),
+            "tenure": tenure,
+            "promo": promo,
+            "noise_a": noise_a,
+            "noise_b": noise_a + rng.normal(scale=0.3, size=n),
+        }
+    )
+    z = -1.5 + 1.0 * X["signal"] - 0.15 * X["tenure"] + 0.05 * X["promo"]
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).to_numpy().astype(int)
+    result = fit_automl(X, y, candidates=["logistic_regression"], random_state=0)
+    features = set(result.model.features)
+    assert {"signal", "tenure", "promo"} <= features
+    assert "noise_b" not in features
+    note = {w.code: w.message for w in result.warnings}["feature_pruning"]
+    assert "promo (Spearman +0.83 with tenure" in note
+    assert "cannot show what either adds" in note
+    assert "noise_b (Spearman" not in note
+
+
+def test_only_a_partner_with_clear_evidence_keeps_a_correlated_feature():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=500)
+    X = pd.DataFrame(
+        {"tenure": a, "promo": a + rng.normal(scale=0.2, size=500), "other": a}
+    )
+    X["other"] = rng.normal(size=500)
+    schema = make_schema(X, list(X.columns), ["numeric"] * 3)
+    corr = feature_correlations(X, schema)
+    rho = corr.loc["promo", "tenure"]
+    strong = {"tenure": (0.01, 0.001), "promo": (0.0, 0.001), "other": (0.0, 0.001)}
+    assert _partners([1, 2], schema, corr, strong) == {"promo": ("tenure", rho)}
+    # A partner that passed the test by chance (z = 1.5) protects nothing.
+    chance = {**strong, "tenure": (0.0015, 0.001)}
+    assert _partners([1, 2], schema, corr, chance) == {}
+    # No correlations, or a weak feature correlated with nothing: no partner.
+    assert _partners([1, 2], schema, None, strong) == {}
+    assert _partners([2], schema, corr, strong) == {}

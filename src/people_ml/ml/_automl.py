@@ -31,7 +31,7 @@ from ._features import FeatureSchema, coerce_features, make_schema
 from ._metrics import choose_threshold, evaluate, minority_class, selection_score
 from ._model import FittedModel
 from ._profile import profile_features
-from ._pruning import FoldData
+from ._pruning import FoldData, feature_correlations
 from ._pruning import prune_features as _prune
 from ._selection import select_candidate
 from ._spec import (
@@ -585,6 +585,7 @@ def _fit_automl(
             random_state=random_state,
             classification=classification,
             groups=groups_arr,
+            correlations=feature_correlations(Xc, schema),
         )
         notes.append(RunWarning("info", "feature_pruning", pruning.reason))
         if pruning.dropped:
