@@ -105,6 +105,9 @@ def automl_settings(spec: MLModelSpec) -> dict[str, Any]:
         "search_iterations": spec.search_iterations,
         "tuning_max_rows": spec.tuning_max_rows,
         "random_state": spec.random_state,
+        "selection_rule": spec.selection_rule,
+        "prune_features": spec.prune_features,
+        "seasonal_calibration": spec.seasonal_calibration,
     }
 
 
@@ -255,7 +258,9 @@ def measure(
     if not np.array_equal(labels["within_12_months"].to_numpy(dtype=bool), y12):
         raise SystemExit("the 12-month labels of the two frames disagree")
 
-    p12 = classifier.predict(classifier.prepare(test, test[spec.sample_date]))
+    p12 = classifier.predict(
+        classifier.prepare(test, test[spec.sample_date]), test[spec.sample_date]
+    )
     p12 = np.asarray(p12.prediction, dtype=float)
     probabilities = {
         "classifier": np.column_stack([1 - (1 - p12) ** (h / 12) for h in HORIZONS])

@@ -48,11 +48,19 @@ Calibration
     isotonic from 1000 rows) and a calibrator is kept only if it lowers the
     out-of-fold Brier score by at least 1 %; it is then fit on all out-of-fold
     margins. The decision and the Brier/log-loss comparison are recorded.
+Seasonal offsets
+    With sample dates in two or more calendar months, a log-odds offset per
+    calendar month makes each month's out-of-fold expected count match its
+    actual one when a joint test finds the months differ beyond chance (a
+    month distinct on its own keeps its offset, the others share one;
+    empirical-Bayes shrinkage). ``predict(X, sample_dates)`` adds them; the
+    threshold is chosen on the adjusted probabilities (:mod:`._seasonal`).
 SHAP output space
     SHAP explains the model's raw output: the log-odds margin for classifiers
     (``shap_output_space='log_odds'``) and the prediction for regressors
-    (``'prediction'``). When a calibrator is applied, ``prediction`` is the
-    calibrated probability but SHAP still explains the uncalibrated margin
+    (``'prediction'``). When a calibrator or a seasonal offset is applied,
+    ``prediction`` is the calibrated probability but SHAP still explains the
+    uncalibrated margin
     (``'log_odds_uncalibrated'``): ``base_value + sum(shap) == model_output``
     (checked, else :class:`ExplanationError`), not the probability. One-hot and
     missing-indicator columns are summed back to their original feature.

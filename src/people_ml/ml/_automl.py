@@ -33,6 +33,7 @@ from ._model import FittedModel
 from ._profile import profile_features
 from ._pruning import FoldData, feature_correlations
 from ._pruning import prune_features as _prune
+from ._seasonal import calendar_months, fit_seasonal_offsets
 from ._selection import select_candidate
 from ._spec import (
     ALGORITHMS,
@@ -220,6 +221,7 @@ def fit_automl(
     tuning_max_rows: int | None = DEFAULT_TUNING_MAX_ROWS,
     selection_rule: str = "one_standard_error",
     prune_features: bool = True,
+    seasonal_calibration: bool = True,
 ) -> AutoMLResult:
     """Profile features, tune candidates by grouped CV and refit the best one.
 
@@ -262,11 +264,19 @@ def fit_automl(
         (linear before trees, stronger penalties and the plain representation
         first) within one standard error of the best, or the best.
     prune_features : bool, default=True
-        When a linear model wins, drop the features whose removal costs no
-        more than one standard error of CV score, paired over the folds
+        When a linear model wins, drop the features whose removal raises the
+        per-row out-of-fold loss by no more than
+        :data:`~people_ml.ml._pruning.PRUNING_Z` standard errors, unless they
+        correlate with a feature that clearly helps
         (:func:`people_ml.ml._pruning.prune_features`); they are marked
         ``dropped`` in the profile with the evidence. Skipped with fewer than
         :data:`MIN_EVIDENCE_ROWS_FOR_PRUNING` rows of the rarer class.
+    seasonal_calibration : bool, default=True
+        Classification with sample dates in two or more calendar months: fit
+        log-odds offsets by calendar month on the out-of-fold probabilities
+        when the months differ beyond chance
+        (:func:`people_ml.ml._seasonal.fit_seasonal_offsets`), used by
+        ``predict(X, sample_dates)`` and the threshold.
 
     Returns
     -------
@@ -293,6 +303,7 @@ def fit_automl(
         "keep_columns": keep_columns,
         "selection_rule": selection_rule,
         "prune_features": prune_features,
+        "seasonal_calibration": seasonal_calibration,
     }
     with limit_threads():
         if rows is None:
@@ -385,7 +396,8 @@ def _refit_on_all_rows(
     note = RunWarning(
         "info",
         "tuning_sample",
-        f"profile, search, calibration and threshold used {len(rows):,} of "
+        f"profile, search, calibration, seasonal offsets and threshold used "
+        f"{len(rows):,} of "
         f"{len(X):,} training rows (whole entities, drawn at random); the winner "
         "was refit on all rows.",
     )
@@ -409,6 +421,7 @@ def _fit_automl(
     keep_columns: Sequence[str] = (),
     selection_rule: str = "one_standard_error",
     prune_features: bool = True,
+    seasonal_calibration: bool = True,
 ) -> AutoMLResult:
     classification = problem_type == "binary_classification"
     metric = DEFAULT_METRICS[problem_type] if metric is None else metric
@@ -647,6 +660,39 @@ def _fit_automl(
             if decision.calibrator is None
             else decision.calibrator.predict_proba(oof)
         )
+        seasonal = (
+            fit_seasonal_offsets(prob, y_enc, calendar_months(sample_dates))
+            if seasonal_calibration
+            else None
+        )
+        if seasonal is not None:
+            model.seasonal = seasonal
+            prob = seasonal.apply(prob, calendar_months(sample_dates))
+            notes.append(
+                RunWarning(
+                    "info",
+                    "seasonal_calibration",
+                    (
+                        "offsets by calendar month of the sample date, fitted on "
+                        "the out-of-fold probabilities, kept where a month's miss "
+                        "is beyond chance and shrunk by how precisely each is known "
+                        "(they move expected counts, not rankings): "
+                        if seasonal.active
+                        else "no calendar month's out-of-fold miss is beyond chance, "
+                        "so no seasonal offset: "
+                    )
+                    + seasonal.describe()
+                    + "; a month the training frame has no samples for is scored "
+                    "without one.",
+                )
+            )
+            extra.append(
+                (
+                    "seasonal_offset_max_abs",
+                    None,
+                    max(abs(v) for v in seasonal.offsets.values()),
+                )
+            )
         model.minority_class = minority_class(y_enc)
         model.threshold = choose_threshold(y_enc, prob)
         model.class_balance = _class_balance(cand.family, best.params, y_enc)

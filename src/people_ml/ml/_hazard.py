@@ -844,6 +844,9 @@ def fit_hazard(
     # The follow-up tells the future: never a feature, whatever the spec says.
     X = rows.drop(columns=[entity_id, sample_date, target])
     X = X.drop(columns=[c for c in follow_up.columns() if c in X])
+    # Seasonal offsets would need the calendar month moved with each month
+    # ahead; the hazard's seasonality is its clocks' (compa-ratio's calendar).
+    automl["seasonal_calibration"] = False
     result = fit_automl(
         X,
         y,

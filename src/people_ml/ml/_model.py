@@ -11,6 +11,7 @@ from scipy.special import expit
 
 from ._exceptions import ExplanationError
 from ._features import FeatureSchema, coerce_features
+from ._seasonal import calendar_months
 from ._threads import limit_threads
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
     from ._calibration import MarginCalibrator
+    from ._seasonal import SeasonalOffsets
 
 __all__ = ["Explanation", "FittedModel", "Predictions"]
 
@@ -35,8 +37,9 @@ class Predictions:
     Attributes
     ----------
     prediction : ndarray
-        Probability of the positive class (calibrated if a calibrator is used) or
-        the regression value.
+        Probability of the positive class (calibrated if a calibrator is used,
+        with the sample month's seasonal offset when dates were given) or the
+        regression value.
     predicted_class : ndarray or None
         0/1 at the decision threshold (classification only).
     model_output : ndarray
@@ -100,6 +103,10 @@ class FittedModel:
         ``'none'``, ``'sigmoid'``, ``'isotonic'`` (``'none'`` for regression).
     calibrator : MarginCalibrator or None
         Applied to the margin when calibration is not ``'none'``.
+    seasonal : SeasonalOffsets or None
+        Log-odds offsets by calendar month of the sample date, added to the
+        (calibrated) probability when :meth:`predict` is given sample dates
+        (:mod:`._seasonal`); None in older pickles and when not fitted.
     class_balance : str
         How class imbalance was handled.
     background_mean, background_cov : ndarray or None
@@ -116,6 +123,7 @@ class FittedModel:
     minority_class: int | None = None
     calibration: str = "none"
     calibrator: MarginCalibrator | None = None
+    seasonal: SeasonalOffsets | None = None
     class_balance: str = "not applicable"
     background_mean: np.ndarray | None = field(default=None, repr=False)
     background_cov: np.ndarray | None = field(default=None, repr=False)
@@ -130,7 +138,10 @@ class FittedModel:
         """Space in which SHAP values add up (see :class:`Explanation`)."""
         if self.problem_type == "regression":
             return "prediction"
-        return "log_odds" if self.calibrator is None else "log_odds_uncalibrated"
+        seasonal = getattr(self, "seasonal", None)
+        if self.calibrator is None and (seasonal is None or not seasonal.active):
+            return "log_odds"
+        return "log_odds_uncalibrated"
 
     def prepare(
         self, frame: pd.DataFrame, sample_dates: pd.Series | np.ndarray | None = None
@@ -144,13 +155,22 @@ class FittedModel:
             return np.asarray(est.predict(X), dtype=float)
         return np.asarray(est.decision_function(X), dtype=float)
 
-    def predict(self, X: pd.DataFrame) -> Predictions:
+    def predict(
+        self,
+        X: pd.DataFrame,
+        sample_dates: pd.Series | np.ndarray | None = None,
+    ) -> Predictions:
         """Predict prepared rows (output of :meth:`prepare`).
 
         Parameters
         ----------
         X : pandas.DataFrame
             Prepared features.
+        sample_dates : array-like or None, default=None
+            Each row's sample date: a classifier with seasonal offsets adds
+            its calendar month's offset. Without dates none is added (the
+            pooled calibration, which the threshold was not chosen on): pass
+            them whenever the model has offsets.
 
         Returns
         -------
@@ -165,6 +185,9 @@ class FittedModel:
             if self.calibrator is None
             else self.calibrator.predict_proba(margin)
         )
+        seasonal = getattr(self, "seasonal", None)
+        if seasonal is not None and sample_dates is not None:
+            prob = seasonal.apply(prob, calendar_months(sample_dates))
         threshold = 0.5 if self.threshold is None else self.threshold
         return Predictions(prob, (prob >= threshold).astype(int), margin)
 

@@ -151,7 +151,7 @@ def _predict_and_explain(
     covers both. Trained and scored runs both have them.
     """
     started = time.perf_counter()
-    preds = model.predict(prepared)
+    preds = model.predict(prepared, predict[spec.sample_date])
     predicted = time.perf_counter()
     expl = model.explain(prepared)
     rows, refit_shap = explain_refits(refits, prepared, random_state=spec.random_state)
@@ -261,7 +261,7 @@ def _test_metrics(
         )
     y = encode_target(test[spec.target], spec.problem_type, spec.target)
     prepared = model.prepare(test, test[spec.sample_date])
-    preds = model.predict(prepared)
+    preds = model.predict(prepared, test[spec.sample_date])
     notes: list[RunWarning] = []
     if spec.problem_type == "binary_classification":
         if len(np.unique(y)) < 2:
@@ -360,6 +360,7 @@ def train(
         search_iterations=spec.search_iterations,
         selection_rule=spec.selection_rule,
         prune_features=spec.prune_features,
+        seasonal_calibration=spec.seasonal_calibration,
         tuning_max_rows=spec.tuning_max_rows,
         random_state=spec.random_state,
         features=spec.features,
@@ -381,6 +382,7 @@ def train(
     notes += test.notes + _cv_notes(spec, result, split, test)
     prepared = model.prepare(split.predict, split.predict[spec.sample_date])
     notes += _unseen_categories(model, prepared)
+    notes += _uncovered_season(model, split.predict[spec.sample_date])
     explained = _predict_and_explain(
         run_id, spec, model, split.predict, prepared, refits
     )
@@ -523,6 +525,31 @@ def _check_frozen_spec(
     return []
 
 
+def _uncovered_season(model: FittedModel, dates: pd.Series) -> list[RunWarning]:
+    """A note when a model with seasonal offsets predicts a month it has none for."""
+    seasonal = getattr(model, "seasonal", None)
+    if seasonal is None or not seasonal.active:
+        return []
+    months = sorted({int(m) for m in pd.to_datetime(dates).dt.month.dropna()})
+    missing = [m for m in months if not seasonal.covers(m)]
+    if not missing:
+        return []
+    names = ", ".join(pd.Timestamp(2000, m, 1).strftime("%B") for m in missing)
+    trained = ", ".join(
+        pd.Timestamp(2000, m, 1).strftime("%b") for m in sorted(seasonal.offsets)
+    )
+    return [
+        RunWarning(
+            "info",
+            "seasonal_calibration",
+            f"the model's seasonal offsets cover {trained} (its training samples "
+            f"with enough leavers); rows sampled in {names} are scored without one "
+            "(the pooled calibration), so their expected counts may be off by the "
+            "season's effect.",
+        )
+    ]
+
+
 def _compatible(s: pd.Series, f: FeatureSchema) -> bool:
     if s.isna().all():
         return True
@@ -628,6 +655,7 @@ def score(
             f"{frozen_run_id!r}: {exc}. {fix}"
         ) from exc
     notes += _split_notes(b) + test.notes + _unseen_categories(model, prepared)
+    notes += _uncovered_season(model, split.predict[spec.sample_date])
     explained = _predict_and_explain(
         run_id,
         spec,

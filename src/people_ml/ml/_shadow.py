@@ -170,7 +170,7 @@ def predict_with_run(
         raise ScoringError(
             f"run {run_id!r}: the rows do not fit its model: {exc}. {fix}"
         ) from exc
-    preds = model.predict(prepared)
+    preds = model.predict(prepared, rows[spec.sample_date])
     return ShadowPredictions(
         run_id=run_id,
         problem_type=model.problem_type,

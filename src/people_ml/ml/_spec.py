@@ -140,10 +140,17 @@ class MLModelSpec:
         ``selection_score_floor``).
     prune_features : bool, default=True
         When a linear model wins, drop the features whose removal raises the
-        out-of-fold loss by no more than one standard error (clustered by
-        entity), given at least 500 rows of the rarer class in training
+        out-of-fold loss by no more than two standard errors (clustered by
+        entity), unless they correlate with a feature that clearly helps,
+        given at least 500 rows of the rarer class in training
         (``docs/automl.md``); each dropped feature's evidence is in the
         feature profile.
+    seasonal_calibration : bool, default=True
+        A classifier trained on sample dates in two or more calendar months
+        gets log-odds offsets by calendar month so that each month's
+        out-of-fold expected events equal its actual ones, when a joint test
+        finds the months differ beyond chance (shrunk by their precision;
+        note ``seasonal_calibration``).
     """
 
     key: str
@@ -164,6 +171,7 @@ class MLModelSpec:
     min_minority_rows: int = MIN_MINORITY_ROWS
     selection_rule: str = "one_standard_error"
     prune_features: bool = True
+    seasonal_calibration: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not _SNAKE_CASE.match(self.key):
@@ -243,6 +251,10 @@ class MLModelSpec:
         _as_int("min_minority_rows", self.min_minority_rows, 1, 100_000)
         if not isinstance(self.prune_features, bool):
             raise _fail("prune_features", self.prune_features, "true or false")
+        if not isinstance(self.seasonal_calibration, bool):
+            raise _fail(
+                "seasonal_calibration", self.seasonal_calibration, "true or false"
+            )
         if self.selection_rule not in SELECTION_RULES:
             raise _fail(
                 "selection_rule", self.selection_rule, " | ".join(SELECTION_RULES)
