@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from scipy.special import expit
 
-from people_ml.ml import MLModelSpec, SpecError, fit_automl
+from people_ml.ml import MLModelSpec, fit_automl
 from people_ml.ml._run import _uncovered_season
 from people_ml.ml._seasonal import (
     MIN_MONTH_EVENTS,
@@ -95,7 +94,7 @@ def test_offsets_make_each_months_expected_count_match_its_actual():
     assert model.shap_output_space == "log_odds_uncalibrated"
 
 
-def test_no_offsets_without_dates_one_month_or_when_the_spec_turns_it_off():
+def test_no_offsets_without_dates_one_month_or_when_turned_off():
     frame = _seasonal_frame(n_per_date=1500)
     assert fit_seasonal_offsets(np.full(10, 0.1), np.zeros(10), None) is None
     one_month = frame[frame["sample_date"].dt.month == 4]
@@ -103,22 +102,7 @@ def test_no_offsets_without_dates_one_month_or_when_the_spec_turns_it_off():
     off = _fit(frame, seasonal_calibration=False)
     assert off.model.seasonal is None
     assert "seasonal_calibration" not in {w.code for w in off.warnings}
-    spec = {
-        "key": "x",
-        "problem_type": "binary_classification",
-        "target": "y",
-        "entity_id": "e",
-        "sample_date": "d",
-    }
-    assert MLModelSpec.from_config(spec).seasonal_calibration is True
-    assert (
-        MLModelSpec.from_config(
-            {**spec, "seasonal_calibration": False}
-        ).seasonal_calibration
-        is False
-    )
-    with pytest.raises(SpecError, match="seasonal_calibration"):
-        MLModelSpec.from_config({**spec, "seasonal_calibration": "yes"})
+    # The spec key itself: test_ml_selection.py (every fit-step switch).
 
 
 def test_months_with_few_events_or_noise_only_get_little_or_no_offset():

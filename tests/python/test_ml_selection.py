@@ -192,7 +192,8 @@ def test_small_training_sets_are_not_pruned():
     assert "feature_pruning" not in {w.code for w in unpruned.warnings}
 
 
-def test_the_spec_turns_pruning_off_and_refuses_a_non_boolean():
+@pytest.mark.parametrize("key", ["prune_features", "seasonal_calibration"])
+def test_the_spec_turns_a_fit_step_off_and_refuses_a_non_boolean(key):
     from people_ml.ml import MLModelSpec, SpecError
 
     base = {
@@ -202,13 +203,10 @@ def test_the_spec_turns_pruning_off_and_refuses_a_non_boolean():
         "sample_date": "d",
         "target": "t",
     }
-    assert MLModelSpec.from_config(base).prune_features is True
-    assert (
-        MLModelSpec.from_config({**base, "prune_features": False}).prune_features
-        is False
-    )
-    with pytest.raises(SpecError, match="prune_features"):
-        MLModelSpec.from_config({**base, "prune_features": "no"})
+    assert getattr(MLModelSpec.from_config(base), key) is True
+    assert getattr(MLModelSpec.from_config({**base, key: False}), key) is False
+    with pytest.raises(SpecError, match=key):
+        MLModelSpec.from_config({**base, key: "no"})
     with pytest.raises(SpecError, match="selection_rule"):
         MLModelSpec.from_config({**base, "selection_rule": "simplest"})
 
