@@ -660,14 +660,13 @@ def _fit_automl(
             if decision.calibrator is None
             else decision.calibrator.predict_proba(oof)
         )
+        months = calendar_months(sample_dates)
         seasonal = (
-            fit_seasonal_offsets(prob, y_enc, calendar_months(sample_dates))
-            if seasonal_calibration
-            else None
+            fit_seasonal_offsets(prob, y_enc, months) if seasonal_calibration else None
         )
         if seasonal is not None:
             model.seasonal = seasonal
-            prob = seasonal.apply(prob, calendar_months(sample_dates))
+            prob = seasonal.apply(prob, months)
             notes.append(
                 RunWarning(
                     "info",

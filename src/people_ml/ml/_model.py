@@ -138,8 +138,10 @@ class FittedModel:
         """Space in which SHAP values add up (see :class:`Explanation`)."""
         if self.problem_type == "regression":
             return "prediction"
-        seasonal = getattr(self, "seasonal", None)
-        if self.calibrator is None and (seasonal is None or not seasonal.active):
+        # Older pickles lack the attribute and read the class default, None.
+        if self.calibrator is None and (
+            self.seasonal is None or not self.seasonal.active
+        ):
             return "log_odds"
         return "log_odds_uncalibrated"
 
@@ -185,9 +187,8 @@ class FittedModel:
             if self.calibrator is None
             else self.calibrator.predict_proba(margin)
         )
-        seasonal = getattr(self, "seasonal", None)
-        if seasonal is not None and sample_dates is not None:
-            prob = seasonal.apply(prob, calendar_months(sample_dates))
+        if self.seasonal is not None and sample_dates is not None:
+            prob = self.seasonal.apply(prob, calendar_months(sample_dates))
         threshold = 0.5 if self.threshold is None else self.threshold
         return Predictions(prob, (prob >= threshold).astype(int), margin)
 

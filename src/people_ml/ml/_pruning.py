@@ -209,25 +209,22 @@ def _partners(
     weak: Sequence[int],
     schema: Sequence[FeatureSchema],
     correlations: pd.DataFrame | None,
-    evidence: Mapping[str, tuple[float, float]] | None = None,
+    evidence: Mapping[str, tuple[float, float]],
 ) -> dict[str, tuple[str, float]]:
     """Weak features correlated with a feature that has strong evidence.
 
     A partner is a feature outside ``weak`` whose evidence (mean, standard
-    error) is at least :data:`PARTNER_MIN_Z` standard errors (any, when
-    ``evidence`` is None).
+    error) is at least :data:`PARTNER_MIN_Z` standard errors.
     """
     if correlations is None or correlations.empty:
         return {}
     weak_names = {schema[i].name for i in weak}
-
-    def clear(name: str) -> bool:
-        if evidence is None:
-            return True
-        mean, se = evidence[name]
-        return mean > PARTNER_MIN_Z * se
-
-    strong = [f.name for f in schema if f.name not in weak_names and clear(f.name)]
+    strong = [
+        f.name
+        for f in schema
+        if f.name not in weak_names
+        and evidence[f.name][0] > PARTNER_MIN_Z * evidence[f.name][1]
+    ]
     out: dict[str, tuple[str, float]] = {}
     for name in sorted(weak_names):
         if name not in correlations.index:

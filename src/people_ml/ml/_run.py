@@ -6,6 +6,7 @@ The frames they return are built in :mod:`._outputs`, the same way for both.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import time
 import warnings
@@ -527,17 +528,15 @@ def _check_frozen_spec(
 
 def _uncovered_season(model: FittedModel, dates: pd.Series) -> list[RunWarning]:
     """A note when a model with seasonal offsets predicts a month it has none for."""
-    seasonal = getattr(model, "seasonal", None)
+    seasonal = model.seasonal
     if seasonal is None or not seasonal.active:
         return []
     months = sorted({int(m) for m in pd.to_datetime(dates).dt.month.dropna()})
     missing = [m for m in months if not seasonal.covers(m)]
     if not missing:
         return []
-    names = ", ".join(pd.Timestamp(2000, m, 1).strftime("%B") for m in missing)
-    trained = ", ".join(
-        pd.Timestamp(2000, m, 1).strftime("%b") for m in sorted(seasonal.offsets)
-    )
+    names = ", ".join(calendar.month_name[m] for m in missing)
+    trained = ", ".join(calendar.month_abbr[m] for m in sorted(seasonal.offsets))
     return [
         RunWarning(
             "info",

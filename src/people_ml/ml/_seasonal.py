@@ -32,6 +32,7 @@ Frames in, arrays out; nothing here knows dbt.
 
 from __future__ import annotations
 
+import calendar
 import math
 from dataclasses import dataclass
 
@@ -55,20 +56,6 @@ MIN_MONTH_EVENTS = 20
 #: A month gets an offset only when its out-of-fold miss is significant at
 #: this level (two-sided, Bonferroni-corrected for the months compared).
 SIGNIFICANCE = 0.05
-_MONTHS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 
 
 def calendar_months(sample_dates: pd.Series | np.ndarray | None) -> np.ndarray | None:
@@ -94,8 +81,6 @@ class SeasonalOffsets:
     expected, actual : dict
         Month -> out-of-fold expected (sum of probabilities, before the
         offset) and actual events.
-    rows : dict
-        Month -> training rows.
     p_value : float
         The joint test that the months' shifts are all chance.
     distinct : tuple of int
@@ -107,7 +92,6 @@ class SeasonalOffsets:
     unshrunk: dict[int, float]
     expected: dict[int, float]
     actual: dict[int, float]
-    rows: dict[int, int]
     p_value: float = 1.0
     distinct: tuple[int, ...] = ()
 
@@ -142,13 +126,13 @@ class SeasonalOffsets:
         if self.distinct:
             parts.append(
                 "own offset for "
-                + ", ".join(_MONTHS[m - 1] for m in self.distinct)
+                + ", ".join(calendar.month_abbr[m] for m in self.distinct)
                 + ", one shared by the others"
             )
         for m in sorted(self.offsets):
             rel = self.expected[m] / self.actual[m] - 1 if self.actual[m] else math.nan
             parts.append(
-                f"{_MONTHS[m - 1]} {self.expected[m]:,.0f} expected / "
+                f"{calendar.month_abbr[m]} {self.expected[m]:,.0f} expected / "
                 f"{self.actual[m]:,.0f} actual ({rel:+.1%}), offset "
                 f"{self.offsets[m]:+.3f} log-odds"
             )
@@ -214,7 +198,7 @@ def fit_seasonal_offsets(
     month_values = np.asarray(months, dtype=float)
     ok = np.isfinite(prob) & np.isfinite(month_values)
     months = np.where(ok, month_values, 0).astype(int)
-    raw, var, expected, actual, rows = {}, {}, {}, {}, {}
+    raw, var, expected, actual = {}, {}, {}, {}
     for m in np.unique(months[ok]):
         m = int(m)
         sel = ok & (months == m)
@@ -225,7 +209,7 @@ def fit_seasonal_offsets(
         if solved is None:
             continue
         raw[m], var[m] = solved
-        expected[m], actual[m], rows[m] = float(prob[sel].sum()), events, int(sel.sum())
+        expected[m], actual[m] = float(prob[sel].sum()), events
     usable = sorted(raw)
     if len(usable) < 2:
         return None
@@ -233,7 +217,7 @@ def fit_seasonal_offsets(
     p_value = float(chi2.sf(stat, len(usable) - 1))
     if p_value >= SIGNIFICANCE:
         zeros = dict.fromkeys(usable, 0.0)
-        return SeasonalOffsets(zeros, raw, expected, actual, rows, p_value, ())
+        return SeasonalOffsets(zeros, raw, expected, actual, p_value, ())
     z_crit = float(norm.ppf(1 - SIGNIFICANCE / (2 * len(usable))))
     distinct = tuple(m for m in usable if abs(raw[m]) >= z_crit * math.sqrt(var[m]))
     rest = [m for m in usable if m not in distinct]
@@ -251,4 +235,4 @@ def fit_seasonal_offsets(
         - float(np.mean([var[m] for m in usable])),
     )
     offsets = {m: d * tau2 / (tau2 + v) for m, (d, v) in shift.items()}
-    return SeasonalOffsets(offsets, raw, expected, actual, rows, p_value, distinct)
+    return SeasonalOffsets(offsets, raw, expected, actual, p_value, distinct)
