@@ -186,7 +186,8 @@ def test_lifecycle_driven_by_the_commands(project: Project) -> None:
 
 
 def _now() -> str:
-    return f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S}"
+    # Microseconds: a time cut to the second can precede a run just recorded.
+    return f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S.%f}"
 
 
 def _other_id(run_id: str) -> str:

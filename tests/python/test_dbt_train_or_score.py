@@ -30,8 +30,10 @@ def _store_counts(project: Project) -> dict[str, int]:
 def _freeze(project: Project, run_id: str) -> None:
     """Record a persist decision by hand (the decision commands come later)."""
     with (project.root / "seeds" / "run_status.csv").open("a") as log:
+        # Microseconds, as the decision commands write: a time cut to the
+        # second can fall before a run recorded earlier in that same second.
         now = dt.datetime.now(dt.UTC)
-        log.write(f"{run_id},persisted,{now:%Y-%m-%d %H:%M:%S},analyst@example.com,")
+        log.write(f"{run_id},persisted,{now:%Y-%m-%d %H:%M:%S.%f},analyst@example.com,")
         log.write("override gates: good enough to freeze\n")
 
 
