@@ -86,13 +86,37 @@ BRIER_RATIO = 1.005
 CALIBRATION = 0.05
 
 
-def attrition_spec() -> MLModelSpec:
-    """The `attrition` spec of the dbt model, without its deployment options."""
+#: What the `attrition` spec changes to be today's 12-month classifier on
+#: int_attrition_samples_labelled (the committed spec is the hazard).
+CLASSIFIER_KEYS: dict[str, Any] = {
+    "formulation": "classifier",
+    "horizons": None,
+    "target": "has_voluntary_exit_in_horizon",
+}
+
+
+def attrition_spec(formulation: str | None = None) -> MLModelSpec:
+    """The `attrition` spec of the dbt model, without its deployment options.
+
+    ``formulation='classifier'``: the same spec as the 12-month classifier on
+    the sample frame (its id column excluded, its outcome column kept out of
+    the features); None: as committed.
+    """
     models = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))["models"]
     config = next(m for m in models if m["name"] == RUN_MODEL)["config"]["ml_model"]
     config = dict(config)
     for key in ("review", "monitoring", "risk_bands", "auto_deploy_scored_runs"):
         config.pop(key, None)
+    if formulation == "classifier" and config.get("formulation") == "hazard":
+        config.update(CLASSIFIER_KEYS)
+        config["exclude"] = [
+            "attrition_sample_id" if c == "attrition_person_month_id" else c
+            for c in config.get("exclude") or []
+        ]
+        config["keep_columns"] = [
+            *(config.get("keep_columns") or []),
+            "exit_type_in_horizon",
+        ]
     return MLModelSpec.from_config(config)
 
 
@@ -177,7 +201,7 @@ def measure(
         )
         samples = build_frame(project)
         person_months, build_wall, build_nodes = build_person_months(project)
-    spec = attrition_spec()
+    spec = attrition_spec("classifier")
     settings = automl_settings(spec)
     split = time_split(samples, spec)
     test_date = split.boundaries.test_date

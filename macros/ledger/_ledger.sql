@@ -20,6 +20,14 @@
         model_output double
     );
 
+    create table if not exists ml_store.horizon_predictions (
+        run_id string not null,
+        entity_id string not null,
+        sample_date date,
+        horizon_months integer not null,
+        prediction double
+    );
+
     create table if not exists ml_store.shap_values (
         run_id string not null,
         entity_id string not null,
@@ -205,6 +213,8 @@
     alter table ml_store.predictions add column if not exists predicted_class integer;
     alter table ml_store.predictions add column if not exists base_value double;
     alter table ml_store.predictions add column if not exists model_output double;
+    alter table ml_store.horizon_predictions add column if not exists sample_date date;
+    alter table ml_store.horizon_predictions add column if not exists prediction double;
     alter table ml_store.shap_values add column if not exists feature_value string;
     alter table ml_store.shap_values add column if not exists shap_value double;
     alter table ml_store.feature_importance add column if not exists driver_kind string;
@@ -397,5 +407,5 @@
 
 {#- The ml_store tables, by name. -#}
 {% macro ledger_store_tables() %}
-    {{ return(['predictions', 'shap_values', 'feature_importance', 'feature_effects', 'metrics', 'feature_profiles', 'warnings', 'test_predictions', 'group_metrics', 'run_comparisons', 'driver_comparisons', 'comparison_movers', 'gate_results', 'feature_drift', 'drift_bins', 'input_issues']) }}
+    {{ return(['predictions', 'horizon_predictions', 'shap_values', 'feature_importance', 'feature_effects', 'metrics', 'feature_profiles', 'warnings', 'test_predictions', 'group_metrics', 'run_comparisons', 'driver_comparisons', 'comparison_movers', 'gate_results', 'feature_drift', 'drift_bins', 'input_issues']) }}
 {% endmacro %}

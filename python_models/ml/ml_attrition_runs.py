@@ -1,4 +1,4 @@
-"""Runs of the `attrition` ML model: train with AutoML, or score when frozen."""
+"""Runs of the `attrition` ML model: train a monthly hazard, or score when frozen."""
 
 from people_ml.runs import execute_run, previous_runs
 
@@ -11,7 +11,7 @@ def model(dbt, session):
         incremental_strategy="append",
         on_schema_change="append_new_columns",
     )
-    frame = dbt.ref("int_attrition_samples_labelled").df()
+    frame = dbt.ref("int_attrition_person_months_labelled").df()
     decisions = dbt.ref("ml_decision_log").df()
     return execute_run(
         spec_config=dbt.config.get("ml_model"),

@@ -14,6 +14,7 @@ def model(dbt, session):
             "dim_ml_models": dbt.ref("dim_ml_models"),
             "dim_ml_runs": dbt.ref("dim_ml_runs"),
             "fct_ml_predictions": dbt.ref("fct_ml_predictions"),
+            "fct_ml_prediction_horizons": dbt.ref("fct_ml_prediction_horizons"),
             "fct_ml_prediction_drivers": dbt.ref("fct_ml_prediction_drivers"),
             "fct_ml_feature_importance": dbt.ref("fct_ml_feature_importance"),
             "fct_ml_feature_effects": dbt.ref("fct_ml_feature_effects"),

@@ -434,6 +434,23 @@ def run_report(store: RunStore, seed: Path, run: pd.Series) -> dict[str, object]
         warnings = frame(
             "select severity, code, message from ml_store.warnings where run_id = ?"
         )
+        # A hazard's predictions at every window (a warehouse made before
+        # them has no such table).
+        (has_horizons,) = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'ml_store' "
+            "and table_name = 'horizon_predictions'"
+        ).fetchone()
+        horizons = (
+            frame(
+                "select horizon_months, count(*) as people, "
+                "sum(prediction) as expected_events "
+                "from ml_store.horizon_predictions where run_id = ? "
+                "group by 1 order by 1"
+            )
+            if has_horizons
+            else pd.DataFrame(columns=["horizon_months", "people", "expected_events"])
+        )
     history = read_ledger(store, seed).history(str(run.run_id))
     return {
         "run": run,
@@ -443,5 +460,6 @@ def run_report(store: RunStore, seed: Path, run: pd.Series) -> dict[str, object]
         "profile": profile,
         "importance": importance,
         "warnings": warnings,
+        "horizons": horizons,
         "candidates": json.loads(run.get("candidates") or "[]"),
     }

@@ -64,6 +64,7 @@ PUBLISHED_MARTS = (
     "dim_ml_models",
     "dim_ml_runs",
     "fct_ml_predictions",
+    "fct_ml_prediction_horizons",
     "fct_ml_prediction_drivers",
     "fct_ml_feature_importance",
     "fct_ml_feature_effects",

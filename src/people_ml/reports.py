@@ -97,6 +97,7 @@ def run_report(report: dict[str, object]) -> str:
         f"{_date(run.train_end_date)}  ({run.n_train_rows:,} rows)",
         f"Test period      {_date(run.test_date)}  ({run.n_test_rows:,} rows)",
         f"Predicted        {_date(run.predict_date)}  ({run.n_predict_rows:,} rows)",
+        _windows(report.get("horizons")),
         f"Artifact         {run.artifact_path}",
     ]
     candidates = report["candidates"]
@@ -210,6 +211,19 @@ def run_report(report: dict[str, object]) -> str:
         "gate verdicts.",
     ]
     return "\n".join(line for line in sections if line is not None)
+
+
+def _windows(horizons: object) -> str | None:
+    """'Expected leavers  3 months 12.1, 6 months 23.0, ...' of a hazard run."""
+    if not isinstance(horizons, pd.DataFrame) or horizons.empty:
+        return None
+    parts = [
+        f"within {int(h)} months {float(e):,.1f}"
+        for h, e in zip(
+            horizons["horizon_months"], horizons["expected_events"], strict=True
+        )
+    ]
+    return f"Expected events  {', '.join(parts)} (sum of the probabilities)"
 
 
 def _params(value: object) -> str:

@@ -276,7 +276,7 @@ def test_bad_extract_fails_at_staging_naming_table_and_rule(
     assert not result.ok
     assert f"in test {failing_test} (" in result.output
     # Nothing downstream of the failed staging model was built from bad data.
-    assert "int_attrition_samples_labelled" not in _built_relations(project)
+    assert "int_attrition_person_months_labelled" not in _built_relations(project)
 
 
 def _built_relations(project: Project) -> set[str]:

@@ -108,7 +108,7 @@ def test_lifecycle_driven_by_the_commands(project: Project) -> None:
     # Run 1 is shown; the newer, pending run 2 never appears.
     _assert_shown(project, "attrition", run_1)
     headcount = project.query(
-        "select count(*) from intermediate.int_attrition_samples_labelled"
+        "select count(*) from intermediate.int_attrition_person_months_labelled"
         " where sample_period = 'current'"
     )[0][0]
     predicted = project.query(

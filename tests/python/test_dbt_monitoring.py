@@ -252,7 +252,7 @@ def test_a_renamed_department_is_reported_as_unseen_input_with_its_count(
     shocked = scenario.shocked
     assert shocked is not None
     [(renamed_rows,)] = shocked.query(
-        "select count(*) from intermediate.int_attrition_samples_labelled "
+        "select count(*) from intermediate.int_attrition_person_months_labelled "
         f"where sample_period = 'current' and department_name = '{RENAMED[1]}'"
     )
     assert renamed_rows > 0

@@ -118,8 +118,19 @@ def outcomes(scenario: Scenario) -> dict[int, pd.DataFrame]:
         is_high=((ranks - 1) / (len(merged) - 1)).to_numpy()
         >= 0.90  # var risk_band_high_percentile
     )
+    curves = _frame(
+        project,
+        "select entity_id, horizon_months, prediction "
+        "from staging.stg_ml_store__horizon_predictions "
+        f"where run_id = '{scenario.attrition_run}'",
+    ).pivot(index="entity_id", columns="horizon_months", values="prediction")
     by_month = {}
     for month in range(ADVANCE_MONTHS + 1):
+        merged = merged.assign(
+            q=_curve(curves, month).reindex(merged["entity_id"]).to_numpy()
+            if len(curves)
+            else 1 - (1 - merged["prediction"]) ** (month / HORIZON)
+        )
         window_end = predict_date + pd.offsets.MonthEnd(month)
         end = pd.to_datetime(merged["spell_end_date"])
         left = (
@@ -129,6 +140,24 @@ def outcomes(scenario: Scenario) -> dict[int, pd.DataFrame]:
         )
         by_month[month] = merged.assign(y=left.astype(int).to_numpy())
     return by_month
+
+
+def _curve(points: pd.DataFrame, month: int) -> pd.Series:
+    """P(left by ``month``) per person from a hazard run's horizon predictions.
+
+    Between two predicted horizons (and from 0, where nobody has left) the
+    survival falls at a constant monthly rate.
+    """
+    horizons = [0, *points.columns]
+    survival = pd.concat(
+        [pd.Series(1.0, index=points.index, name=0), 1 - points], axis=1
+    )
+    if month == 0:
+        return survival[0] * 0
+    b = next(h for h in horizons if h >= month)
+    a = horizons[horizons.index(b) - 1]
+    s_m = survival[a] * (survival[b] / survival[a]) ** ((month - a) / (b - a))
+    return 1 - s_m
 
 
 def _metric(realized: pd.DataFrame, run_id: str, metric: str) -> pd.DataFrame:
@@ -155,7 +184,7 @@ def test_attrition_counts_and_band_equal_a_pandas_recount(
     actual = _metric(realized, run, "actual_leavers_to_date")
     expected = _metric(realized, run, "expected_leavers_to_date")
     for month, frame in outcomes.items():
-        q = 1 - (1 - frame["prediction"]) ** (month / HORIZON)
+        q = frame["q"]
         sd = float(np.sqrt((q * (1 - q)).sum()))
         assert actual.loc[month, "metric_value"] == frame["y"].sum(), month
         assert actual.loc[month, "positive_count"] == frame["y"].sum()

@@ -90,10 +90,8 @@ def test_a_protected_attribute_as_a_feature_fails_the_build(
     spec = project.root / "python_models" / "ml" / "_ml__models.yml"
     text = spec.read_text()
     edited = text.replace(
-        "keep_columns: [gender, ethnicity_group, age_years, age_band,\n"
-        "          exit_type_in_horizon]",
-        "keep_columns: [ethnicity_group, age_years, age_band,\n"
-        "          exit_type_in_horizon]",
+        "keep_columns: [gender, ethnicity_group, age_years, age_band]",
+        "keep_columns: [ethnicity_group, age_years, age_band]",
     )
     assert edited != text
     spec.write_text(edited)

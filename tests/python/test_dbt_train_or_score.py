@@ -83,7 +83,7 @@ def test_train_freeze_score_tamper_refresh(project: Project) -> None:
         f"select count(*) from ml_store.predictions where run_id = '{run_2_id}'"
     )[0][0]
     current = project.query(
-        "select count(*) from intermediate.int_attrition_samples_labelled"
+        "select count(*) from intermediate.int_attrition_person_months_labelled"
         " where sample_period = 'current'"
     )[0][0]
     assert predicted == current

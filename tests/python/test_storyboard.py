@@ -101,7 +101,8 @@ def test_overview_headlines_equal_the_marts(deployed_project, storyboard_on):
     )
     shown = _metrics(_run_page("overview.py"))
     assert shown["Headcount"] == f"{headcount:,}"
-    assert shown["Expected leavers"] == f"{leavers:,.1f}"
+    # The window is stated: the run's own (12 months) by default.
+    assert shown["Expected leavers within 12 months"] == f"{leavers:,.1f}"
     assert shown["High-risk headcount"] == f"{high:,}"
     assert shown["Average risk"] == f"{average:.1%}"
     assert headcount > 0 and high > 0

@@ -5,9 +5,13 @@
 -- Binary (attrition): the outcome known to date is the target's rule cut
 -- at m: a voluntary exit ending the spell the worker was in at the sample
 -- date, after the sample date and on or before last_day(sample date + m
--- months). The probability p (of an exit within H = label_horizon_months) is
--- pro-rated with a constant monthly hazard: q_m = 1 - (1 - p)^(m / H), so
--- q_0 = 0 and q_H = p.
+-- months). The expected probability q_m of an exit within m months follows
+-- the run's own curve where it has one: a hazard run predicts P(within h)
+-- at several horizons (stg_ml_store__horizon_predictions), and between two
+-- of them h_a < m <= h_b the survival S = 1 - P falls at a constant rate:
+-- S_m = S_a * (S_b / S_a)^((m - h_a) / (h_b - h_a)), with S = 1 at h = 0.
+-- A classifier's one point, p at H = label_horizon_months, gives the same
+-- rule with one segment: q_m = 1 - (1 - p)^(m / H). So q_0 = 0 and q_H = p.
 -- Regression (expected_pay, horizon 0): only m = 0, with the actual salary at
 -- the sample date from the current extract.
 {#- Month offsets are generated up to 120 (ten years), portably
@@ -32,6 +36,12 @@ statuses as (
 predictions as (
 
     select * from {{ ref('stg_ml_store__predictions') }}
+
+),
+
+horizon_predictions as (
+
+    select * from {{ ref('stg_ml_store__horizon_predictions') }}
 
 ),
 
@@ -126,6 +136,95 @@ run_predictions as (
 
 ),
 
+-- The points of each prediction's curve: every horizon a hazard run
+-- predicted, or a classifier's one (its label horizon).
+curve_points as (
+
+    select
+        horizon_predictions.run_id,
+        horizon_predictions.entity_id,
+        horizon_predictions.horizon_months,
+        horizon_predictions.prediction
+
+    from horizon_predictions
+    inner join deployed_runs
+        on horizon_predictions.run_id = deployed_runs.run_id
+
+    union all
+
+    select
+        run_predictions.run_id,
+        run_predictions.entity_id,
+        run_predictions.label_horizon_months as horizon_months,
+        run_predictions.prediction
+
+    from run_predictions
+    where
+        run_predictions.problem_type = 'binary_classification'
+        and run_predictions.label_horizon_months > 0
+        and not exists (
+            select 1
+            from horizon_predictions
+            where horizon_predictions.run_id = run_predictions.run_id
+        )
+
+),
+
+curve_segments as (
+
+    select
+        run_id,
+        entity_id,
+        coalesce(
+            lag(horizon_months) over (
+                partition by run_id, entity_id order by horizon_months
+            ),
+            0
+        ) as start_months,
+        horizon_months as end_months,
+        1 - coalesce(
+            lag(prediction) over (
+                partition by run_id, entity_id order by horizon_months
+            ),
+            0
+        ) as start_survival,
+        1 - prediction as end_survival
+
+    from curve_points
+
+),
+
+pro_rated as (
+
+    select
+        curve_segments.run_id,
+        curve_segments.entity_id,
+        run_months.months_since_prediction,
+        1 - curve_segments.start_survival * power(
+            curve_segments.end_survival
+            / nullif(curve_segments.start_survival, 0),
+            cast(
+                run_months.months_since_prediction
+                - curve_segments.start_months as double
+            )
+            / (curve_segments.end_months - curve_segments.start_months)
+        ) as pro_rated_probability
+
+    from curve_segments
+    inner join run_months
+        on
+            curve_segments.run_id = run_months.run_id
+            and (
+                curve_segments.start_months < run_months.months_since_prediction
+                or (
+                    curve_segments.start_months = 0
+                    and run_months.months_since_prediction = 0
+                )
+            )
+            and curve_segments.end_months >= run_months.months_since_prediction
+
+),
+
 prediction_spells as (
 
     select
@@ -180,15 +279,7 @@ outcomes as (
         run_predictions.months_elapsed,
         run_predictions.prediction,
         run_predictions.prediction_percentile,
-        case
-            when run_predictions.problem_type = 'binary_classification'
-                then
-                    1 - power(
-                        1 - run_predictions.prediction,
-                        cast(run_months.months_since_prediction as double)
-                        / run_predictions.label_horizon_months
-                    )
-        end as pro_rated_probability,
+        pro_rated.pro_rated_probability,
         snapshots.base_salary as actual_base_salary,
         case
             when run_predictions.problem_type = 'binary_classification'
@@ -214,6 +305,12 @@ outcomes as (
         on
             run_predictions.run_id = prediction_spells.run_id
             and run_predictions.entity_id = prediction_spells.entity_id
+    left join pro_rated
+        on
+            run_predictions.run_id = pro_rated.run_id
+            and run_predictions.entity_id = pro_rated.entity_id
+            and run_months.months_since_prediction
+            = pro_rated.months_since_prediction
     left join snapshots
         on
             run_predictions.problem_type = 'regression'

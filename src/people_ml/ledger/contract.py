@@ -126,6 +126,27 @@ STORE_TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "horizon_predictions",
+            "One row per run, predicted entity and horizon (hazard models): the "
+            "probability of the event within that many months.",
+            (
+                _RUN_ID,
+                Column("entity_id", "string", "The predicted entity.", False),
+                Column("sample_date", "date", "The month-end predicted from."),
+                Column(
+                    "horizon_months",
+                    "integer",
+                    "The prediction window: months after the sample date.",
+                    False,
+                ),
+                Column(
+                    "prediction",
+                    "double",
+                    "Probability of the event within horizon_months.",
+                ),
+            ),
+        ),
+        Table(
             "shap_values",
             "One row per run, entity and original feature.",
             (

@@ -18,8 +18,11 @@ Entry points
     a discrete-time hazard: AutoML on person-month rows (target: the event in
     the next month), read as the probability of the event within any horizon
     (``1 - prod (1 - h)``, clock features advanced as :class:`ClockRule`
-    declares; ``look_ahead_months`` trains on months further ahead too). Not
-    yet used by :func:`train`.
+    declares; ``look_ahead_months`` trains on months further ahead too).
+    :func:`train` and :func:`score` run it for a spec with ``formulation:
+    hazard`` (:mod:`._hazard_run`): split by :func:`hazard_split` (test on the
+    month-end ``label_horizon_months`` before the as-of date, train on what
+    was known then), predictions at every horizon.
 
 Design decisions
 ----------------
@@ -87,6 +90,7 @@ from __future__ import annotations
 from ._artifact import load_artifact, save_artifact, sha256_file
 from ._automl import AutoMLResult, CandidateResult, fit_automl
 from ._drivers import Drivers, explain_drivers
+from ._entry import score, train
 from ._exceptions import (
     ArtifactError,
     ArtifactVersionWarning,
@@ -120,10 +124,16 @@ from ._reference import (
     monitoring_values,
     numeric_bin_counts,
 )
-from ._run import ModelArtifact, score, train
+from ._run import ModelArtifact
 from ._shadow import predict_with_run
 from ._spec import ALGORITHMS, MLModelSpec
-from ._split import SplitBoundaries, TimeSplit, time_split
+from ._split import (
+    HazardSplit,
+    SplitBoundaries,
+    TimeSplit,
+    hazard_split,
+    time_split,
+)
 
 __all__ = [
     "ALGORITHMS",
@@ -143,6 +153,7 @@ __all__ = [
     "FittedModel",
     "FollowUp",
     "HazardModel",
+    "HazardSplit",
     "MLError",
     "MLModelSpec",
     "ModelArtifact",
@@ -162,6 +173,7 @@ __all__ = [
     "explain_drivers",
     "fit_automl",
     "fit_hazard",
+    "hazard_split",
     "horizon_labels",
     "level_counts",
     "load_artifact",

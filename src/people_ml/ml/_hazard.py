@@ -68,6 +68,7 @@ import pandas as pd
 
 from ._automl import fit_automl
 from ._exceptions import DataError, SpecError
+from ._model import Explanation, Predictions
 from ._target import encode_target
 
 if TYPE_CHECKING:
@@ -82,10 +83,12 @@ __all__ = [
     "ClockRule",
     "FollowUp",
     "HazardModel",
+    "HazardTraining",
     "advance_clocks",
     "censor_at",
     "clocks_from_config",
     "fit_hazard",
+    "fold_months_ahead",
     "horizon_labels",
     "resolve_clocks",
 ]
@@ -510,6 +513,12 @@ class HazardModel:
     train_start: pd.Timestamp
     train_end: pd.Timestamp
     look_ahead_months: int = 1
+    #: The horizon a run's predictions, threshold and metrics use.
+    horizon_months: int = 12
+    #: The horizons a run predicts.
+    horizons: tuple[int, ...] = DEFAULT_HORIZONS
+    #: Decision threshold on P(event within ``horizon_months``); None: 0.5.
+    threshold: float | None = None
     _expiring: tuple[ClockRule, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -564,6 +573,19 @@ class HazardModel:
             Calibrated monthly probability of the event, corrected for the
             sampling of non-events.
         """
+        moved, dates = self._month_rows(frame, months_ahead, expired=expired)
+        X = self.model.prepare(moved, dates)
+        p = self.model.predict(X).prediction
+        return _unsample(np.asarray(p, dtype=float), self.non_event_rate)
+
+    def _month_rows(
+        self,
+        frame: pd.DataFrame,
+        months_ahead: int,
+        *,
+        expired: frozenset[str] | None = None,
+    ) -> tuple[pd.DataFrame, pd.Series]:
+        """The rows the monthly model reads for month ``months_ahead``, and dates."""
         if self.sample_date not in frame:
             raise DataError(f"the frame lacks the sample date {self.sample_date!r}")
         if self.look_ahead_months > 1:
@@ -588,9 +610,73 @@ class HazardModel:
                 expired=expired,
             )
         dates = _add_months(pd.to_datetime(frame[self.sample_date]), months_ahead)
-        X = self.model.prepare(moved, dates)
-        p = self.model.predict(X).prediction
-        return _unsample(np.asarray(p, dtype=float), self.non_event_rate)
+        return moved, dates
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The frame's columns the model reads (without ``months_ahead``)."""
+        return tuple(f for f in self.model.features if f != MONTHS_AHEAD)
+
+    @property
+    def shap_output_space(self) -> str:
+        """What :meth:`explain` explains: the next month's hazard, in log-odds."""
+        return f"monthly_hazard_{self.model.shap_output_space}"
+
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        """P(event within ``horizon_months``), the class at the threshold, its logit.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Rows at their month-end.
+
+        Returns
+        -------
+        Predictions
+            ``model_output`` is the logit of the probability (what the run's
+            SHAP values explain is :meth:`explain`'s, the next month's hazard).
+        """
+        return self.as_predictions(
+            self.probability_within(frame, [self.horizon_months])[:, 0]
+        )
+
+    def as_predictions(self, probability: np.ndarray) -> Predictions:
+        """Predictions from P(event within ``horizon_months``) already computed."""
+        p = np.asarray(probability, dtype=float)
+        threshold = 0.5 if self.threshold is None else self.threshold
+        clipped = np.clip(p, 1e-12, 1.0 - 1e-12)
+        return Predictions(
+            p, (p >= threshold).astype(int), np.log(clipped / (1.0 - clipped))
+        )
+
+    def prepare_month(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows as the monthly model reads them for the next month (prepared).
+
+        ``months_ahead`` (a look-ahead) is 0 and no clock moves: the features
+        as they are at the row's month-end.
+        """
+        moved, dates = self._month_rows(frame, 0)
+        return self.model.prepare(moved, dates)
+
+    def explain(self, prepared: pd.DataFrame) -> Explanation:
+        """SHAP values of the next month's hazard (log-odds) at the rows' features.
+
+        A look-ahead's ``months_ahead`` is the same for every row explained
+        (0), so its contribution is folded into each row's base value and it
+        is never reported as a driver: ``base_value`` (one per row) plus the
+        values still equals ``model_output``, the monthly model's margin.
+
+        Parameters
+        ----------
+        prepared : pandas.DataFrame
+            From :meth:`prepare_month`.
+
+        Returns
+        -------
+        Explanation
+        """
+        expl = self.model.explain(prepared)
+        return fold_months_ahead(expl)
 
     def probability_within(
         self, frame: pd.DataFrame, horizons: Sequence[int] = DEFAULT_HORIZONS
@@ -622,9 +708,14 @@ class HazardModel:
         n = len(frame)
         columns = [h - 1 for h in horizons]
         if self.look_ahead_months > 1:
-            hazard = np.column_stack(
-                [self.monthly_hazard(frame, k) for k in range(steps)]
-            )
+            # Every month ahead in one prepare and predict (one pass of the
+            # pipeline instead of one per month).
+            parts = [self._month_rows(frame, k) for k in range(steps)]
+            moved = pd.concat([m for m, _ in parts], ignore_index=True)
+            dates = pd.concat([d for _, d in parts], ignore_index=True)
+            X = self.model.prepare(moved, dates)
+            p = np.asarray(self.model.predict(X).prediction, dtype=float)
+            hazard = _unsample(p, self.non_event_rate).reshape(steps, n).T
             return 1.0 - np.cumprod(1.0 - hazard, axis=1)[:, columns]
         rules = self._expiring
         windows = [int(r.window_months or 1) for r in rules]
@@ -691,6 +782,42 @@ class HazardModel:
         return pd.concat(parts, ignore_index=True)
 
 
+def fold_months_ahead(expl: Explanation) -> Explanation:
+    """Move ``months_ahead``'s SHAP value into each row's base value.
+
+    Every explained row has the same ``months_ahead``, so it tells nothing
+    about the person; additivity holds with a base value per row.
+    """
+    if MONTHS_AHEAD not in expl.features:
+        return expl
+    i = expl.features.index(MONTHS_AHEAD)
+    base = np.asarray(expl.base_value, dtype=float) + expl.values[:, i]
+    return Explanation(
+        np.delete(expl.values, i, axis=1),
+        base,
+        expl.model_output,
+        tuple(f for f in expl.features if f != MONTHS_AHEAD),
+        expl.output_space,
+    )
+
+
+@dataclass(frozen=True)
+class HazardTraining:
+    """The rows a hazard's AutoML was fitted on (kept for the refits).
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        Feature columns (with ``months_ahead`` for a look-ahead), the entity
+        id and the row's month-end.
+    y : ndarray
+        0/1: the event in the month the row stands for.
+    """
+
+    rows: pd.DataFrame
+    y: np.ndarray
+
+
 def _look_ahead(
     frame: pd.DataFrame,
     months: int,
@@ -732,8 +859,9 @@ def fit_hazard(
     max_train_months: int | None = None,
     non_event_rate: float | None = None,
     random_state: int = 0,
+    return_training: bool = False,
     **automl: Any,
-) -> HazardModel:
+) -> HazardModel | tuple[HazardModel, HazardTraining]:
     """Fit a monthly hazard on person-month rows with :func:`fit_automl`.
 
     Parameters
@@ -769,6 +897,8 @@ def fit_hazard(
         person-months).
     random_state : int, default=0
         Seeds the sampling and AutoML.
+    return_training : bool, default=False
+        Also return the rows the model was fitted on (:class:`HazardTraining`).
     **automl
         Passed to :func:`fit_automl`: ``metric``, ``cv_folds``, ``candidates``,
         ``search_iterations``, ``features``, ``exclude``, ``keep_columns``,
@@ -777,7 +907,7 @@ def fit_hazard(
 
     Returns
     -------
-    HazardModel
+    HazardModel, or (HazardModel, HazardTraining) with ``return_training``
 
     Raises
     ------
@@ -856,7 +986,7 @@ def fit_hazard(
         random_state=random_state,
         **automl,
     )
-    return HazardModel(
+    model = HazardModel(
         automl=result,
         clocks=resolved,
         entity_id=entity_id,
@@ -870,6 +1000,11 @@ def fit_hazard(
         train_end=dates.max(),
         look_ahead_months=look_ahead_months,
     )
+    if not return_training:
+        return model
+    kept = [*model.model.features, entity_id, sample_date]
+    training = HazardTraining(rows[[c for c in kept if c in rows]], np.asarray(y))
+    return model, training
 
 
 def censor_at(

@@ -40,6 +40,7 @@ __all__ = [
     "OUTPUT_TABLES",
     "RunOutputs",
     "effects_frame",
+    "horizon_predictions_frame",
     "importance_frame",
     "metrics_frame",
     "predictions_frame",
@@ -69,6 +70,7 @@ ML_STORE_TABLES = (
     "feature_profiles",
     "warnings",
     "test_predictions",
+    "horizon_predictions",
 )
 
 #: The contract table of every :class:`RunOutputs` frame.
@@ -109,6 +111,11 @@ class RunOutputs:
     )
     feature_effects: pd.DataFrame = field(
         default_factory=lambda: _empty("feature_effects")
+    )
+    #: A hazard's probability of the event within each horizon; empty for a
+    #: classifier or a regression (one horizon, in ``predictions``).
+    horizon_predictions: pd.DataFrame = field(
+        default_factory=lambda: _empty("horizon_predictions")
     )
     #: The training-data summary of the model used (its own for a trained
     #: run, the frozen run's for a scored one; None for a pickle that
@@ -154,6 +161,8 @@ def run_record(
     library_versions: Mapping[str, str],
     timings: Mapping[str, float],
     frozen_run_id: str | None = None,
+    threshold: float | None = None,
+    shap_output_space: str | None = None,
 ) -> pd.DataFrame:
     """The one-row run record of a trained or scored run.
 
@@ -184,6 +193,9 @@ def run_record(
     frozen_run_id : str or None
         The training run scored with; required exactly when ``mode`` is
         ``'scored'``.
+    threshold, shap_output_space : float, str or None
+        A hazard's threshold (on its horizon's probability) and what its SHAP
+        values explain, in place of its monthly model's; None: the model's.
 
     Returns
     -------
@@ -218,12 +230,12 @@ def run_record(
         "library_versions": _json(dict(library_versions)),
         "artifact_sha256": artifact_sha256,
         "artifact_path": artifact_path,
-        "decision_threshold": model.threshold,
+        "decision_threshold": model.threshold if threshold is None else threshold,
         "calibration": model.calibration,
         "class_balance": model.class_balance,
         "selection_metric": training["selection_metric"],
         "cv_score": training["cv_score"],
-        "shap_output_space": model.shap_output_space,
+        "shap_output_space": shap_output_space or model.shap_output_space,
         "candidates": _json(training["candidates"]),
         "frozen_run_id": frozen_run_id,
         "fit_seconds": timings["fit_seconds"],
@@ -291,12 +303,42 @@ def predictions_frame(
                 else [None] * n,
                 dtype="Int32",
             ),
-            "base_value": np.full(n, expl.base_value),
+            # One base value per row where a hazard folds months_ahead in.
+            "base_value": np.broadcast_to(
+                np.asarray(expl.base_value, dtype=float), (n,)
+            ),
             "model_output": expl.model_output,
         },
         columns=list(OUTPUT_COLUMNS["predictions"]),
     )
     return conform(frame, STORE_TABLES["predictions"])
+
+
+def horizon_predictions_frame(
+    run_id: str,
+    spec: MLModelSpec,
+    predict: pd.DataFrame,
+    horizons: tuple[int, ...],
+    probability: np.ndarray,
+) -> pd.DataFrame:
+    """One row per predicted entity and horizon: P(event within it).
+
+    ``probability`` has one column per horizon, rows in ``predict``'s order.
+    """
+    n = len(predict)
+    entity = predict[spec.entity_id].astype(str).to_numpy()
+    dates = pd.to_datetime(predict[spec.sample_date]).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "run_id": [run_id] * (n * len(horizons)),
+            "entity_id": np.tile(entity, len(horizons)),
+            "sample_date": np.tile(dates, len(horizons)),
+            "horizon_months": np.repeat(np.asarray(horizons, dtype=int), n),
+            "prediction": np.asarray(probability, dtype=float).T.ravel(),
+        },
+        columns=list(OUTPUT_COLUMNS["horizon_predictions"]),
+    )
+    return conform(frame, STORE_TABLES["horizon_predictions"])
 
 
 def test_predictions_frame(

@@ -57,6 +57,7 @@ from ._versions import library_versions
 if TYPE_CHECKING:
     from ._automl import AutoMLResult
     from ._features import FeatureSchema
+    from ._hazard import HazardModel
     from ._model import FittedModel
 
 __all__ = ["ModelArtifact", "score", "train"]
@@ -84,6 +85,10 @@ class ModelArtifact:
         The model refitted on resamples of its training people
         (:mod:`._refits`): the drivers' intervals of every run that uses the
         artifact. Empty in pickles made before them.
+    hazard : HazardModel or None
+        A hazard run's model (``formulation: hazard``): the monthly model is
+        ``model``, this adds its clocks, sampling, horizons and threshold.
+        None for a classifier or a regression.
     """
 
     model: FittedModel
@@ -92,6 +97,7 @@ class ModelArtifact:
     training: dict[str, Any]
     library_versions: dict[str, str] = field(default_factory=library_versions)
     refits: tuple[FittedModel, ...] = ()
+    hazard: HazardModel | None = None
 
 
 def fingerprint(frame: pd.DataFrame, spec: MLModelSpec) -> str:
@@ -495,11 +501,19 @@ _PER_RUN_SETTINGS = frozenset({"min_minority_rows"})
 def _check_frozen_spec(
     spec: MLModelSpec, frozen: dict[str, Any], run_id: str, frozen_run_id: str
 ) -> list[RunWarning]:
-    essential = ("key", "problem_type", "entity_id", "sample_date", "target")
+    essential = (
+        "key",
+        "problem_type",
+        "entity_id",
+        "sample_date",
+        "target",
+        "formulation",
+    )
+    defaults = MLModelSpec.field_defaults()
     diff = {
-        k: (frozen.get(k), getattr(spec, k))
+        k: (frozen.get(k, defaults.get(k)), getattr(spec, k))
         for k in essential
-        if frozen.get(k) != getattr(spec, k)
+        if frozen.get(k, defaults.get(k)) != getattr(spec, k)
     }
     if diff:
         raise ScoringError(

@@ -19,11 +19,13 @@ from ._exceptions import (
     RunWarning,
     ScoringError,
 )
+from ._hazard import MONTHS_AHEAD
 from ._run import _compatible, _resolve, load_verified
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ._hazard import HazardModel
     from ._spec import MLModelSpec
 
 __all__ = ["ShadowPredictions", "predict_with_run"]
@@ -146,7 +148,9 @@ def predict_with_run(
         f"The model of run {run_id!r} needs its training columns to predict "
         "these rows: restore the column(s) upstream, or compare with another run."
     )
-    missing = [f.name for f in model.schema if f.name not in rows.columns]
+    hazard = getattr(artifact, "hazard", None)
+    schema = [f for f in model.schema if f.name != MONTHS_AHEAD]
+    missing = [f.name for f in schema if f.name not in rows.columns]
     if spec.sample_date not in rows.columns:
         missing.append(spec.sample_date)
     if missing:
@@ -156,7 +160,7 @@ def predict_with_run(
     bad = [
         f"{f.name} (trained as {f.kind} from {f.source_dtype}, "
         f"now {rows[f.name].dtype})"
-        for f in model.schema
+        for f in schema
         if not _compatible(rows[f.name], f)
     ]
     if bad:
@@ -165,6 +169,8 @@ def predict_with_run(
             f"model. {fix}"
         )
     try:
+        if hazard is not None:
+            return _hazard_predictions(hazard, rows, spec, run_id, notes)
         prepared = model.prepare(rows, rows[spec.sample_date])
     except DataError as exc:
         raise ScoringError(
@@ -179,5 +185,39 @@ def predict_with_run(
         model_output=np.asarray(preds.model_output, dtype=float),
         threshold=model.threshold,
         features=model.features,
+        notes=notes,
+    )
+
+
+def _hazard_predictions(
+    hazard: HazardModel,
+    rows: pd.DataFrame,
+    spec: MLModelSpec,
+    run_id: str,
+    notes: tuple[RunWarning, ...],
+) -> ShadowPredictions:
+    """A frozen hazard's probability of the event within the spec's horizon.
+
+    Its threshold applies only at the horizon it was chosen for; at another
+    horizon there is none (0.5 marks the class).
+    """
+    if hazard.sample_date != spec.sample_date:
+        raise ScoringError(
+            f"run {run_id!r}: its hazard reads month-ends from "
+            f"{hazard.sample_date!r}, the rows have {spec.sample_date!r}."
+        )
+    horizon = spec.label_horizon_months
+    p = hazard.probability_within(rows, [horizon])[:, 0]
+    threshold = hazard.threshold if horizon == hazard.horizon_months else None
+    cut = 0.5 if threshold is None else threshold
+    clipped = np.clip(p, 1e-12, 1.0 - 1e-12)
+    return ShadowPredictions(
+        run_id=run_id,
+        problem_type="binary_classification",
+        prediction=p,
+        predicted_class=(p >= cut).astype(int),
+        model_output=np.log(clipped / (1.0 - clipped)),
+        threshold=threshold,
+        features=hazard.features,
         notes=notes,
     )

@@ -15,6 +15,7 @@ __all__ = [
     "ALGORITHMS",
     "CLASSIFICATION_METRICS",
     "DEFAULT_METRICS",
+    "FORMULATIONS",
     "PROBLEM_TYPES",
     "REGRESSION_METRICS",
     "MLModelSpec",
@@ -41,6 +42,11 @@ ALGORITHMS: dict[str, tuple[str, ...]] = {
     "binary_classification": ("logistic_regression", "hist_gradient_boosting"),
     "regression": ("ridge", "hist_gradient_boosting"),
 }
+
+#: How a binary outcome over a horizon is modelled (``formulation``).
+FORMULATIONS: tuple[str, ...] = ("classifier", "hazard")
+#: Horizons (months) a hazard model reports by default.
+DEFAULT_HAZARD_HORIZONS: tuple[int, ...] = (3, 6, 12)
 
 _SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_SEARCH_ITERATIONS = 200
@@ -150,7 +156,25 @@ class MLModelSpec:
         gets log-odds offsets by calendar month so that each month's
         out-of-fold expected events equal its actual ones, when a joint test
         finds the months differ beyond chance (shrunk by their precision;
-        note ``seasonal_calibration``).
+        note ``seasonal_calibration``). A hazard has none (its seasonality is
+        its clocks').
+    formulation : {'classifier', 'hazard'}, default='classifier'
+        ``classifier``: one row per entity and sample date, the target is the
+        outcome over ``label_horizon_months`` (split by :func:`time_split`).
+        ``hazard``: a discrete-time hazard on person-month rows (the target is
+        the event in the next month; the frame carries the follow-up columns
+        ``exit_type``, ``months_until_exit`` and ``months_until_as_of`` of
+        int_attrition_person_months_labelled), read as the probability of the
+        event within each of ``horizons``; ``label_horizon_months`` is the
+        horizon a run's predictions, metrics and review use (see
+        :func:`hazard_split` and docs/automl.md).
+    horizons : tuple of int or None, default=None
+        Hazard only: the horizons (months) every run predicts, in increasing
+        order and including ``label_horizon_months``; None: (3, 6, 12).
+    look_ahead_months : int, default=12
+        Hazard only: 1 trains on the next month's event and projects it by the
+        clocks; more trains on every month up to this many months ahead of
+        each row (the look-ahead, the default).
     """
 
     key: str
@@ -172,6 +196,9 @@ class MLModelSpec:
     selection_rule: str = "one_standard_error"
     prune_features: bool = True
     seasonal_calibration: bool = True
+    formulation: str = "classifier"
+    horizons: tuple[int, ...] | None = None
+    look_ahead_months: int = 12
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not _SNAKE_CASE.match(self.key):
@@ -259,6 +286,43 @@ class MLModelSpec:
             raise _fail(
                 "selection_rule", self.selection_rule, " | ".join(SELECTION_RULES)
             )
+        self._check_formulation()
+
+    def _check_formulation(self) -> None:
+        if self.formulation not in FORMULATIONS:
+            raise _fail("formulation", self.formulation, " | ".join(FORMULATIONS))
+        _as_int("look_ahead_months", self.look_ahead_months, 1, _MAX_HORIZON_MONTHS)
+        if self.formulation != "hazard":
+            if self.horizons is not None:
+                raise _fail("horizons", self.horizons, "only with formulation: hazard")
+            return
+        if self.problem_type != "binary_classification":
+            raise _fail(
+                "formulation",
+                self.formulation,
+                "hazard only for problem_type binary_classification (a month's event)",
+            )
+        horizons = DEFAULT_HAZARD_HORIZONS if self.horizons is None else self.horizons
+        if isinstance(horizons, str) or not isinstance(horizons, Sequence):
+            raise _fail("horizons", self.horizons, "a list of months, e.g. [3, 6, 12]")
+        months = tuple(_as_int("horizons", h, 1, _MAX_HORIZON_MONTHS) for h in horizons)
+        if not months or list(months) != sorted(set(months)):
+            raise _fail(
+                "horizons", self.horizons, "distinct months in increasing order"
+            )
+        if self.label_horizon_months not in months:
+            raise _fail(
+                "horizons",
+                list(months),
+                f"a list that includes label_horizon_months "
+                f"({self.label_horizon_months}), the horizon runs are judged at",
+            )
+        object.__setattr__(self, "horizons", months)
+
+    @property
+    def is_hazard(self) -> bool:
+        """True for a discrete-time hazard (``formulation: hazard``)."""
+        return self.formulation == "hazard"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MLModelSpec:
@@ -300,12 +364,20 @@ class MLModelSpec:
         for key in ("features", "candidates"):
             if kwargs.get(key) is not None:
                 kwargs[key] = _as_names(key, kwargs[key])
+        horizons = kwargs.get("horizons")
+        if isinstance(horizons, Sequence) and not isinstance(horizons, str):
+            kwargs["horizons"] = tuple(horizons)
         for key in ("exclude", "keep_columns"):
             if kwargs.get(key) is None:
                 kwargs.pop(key, None)
             else:
                 kwargs[key] = _as_names(key, kwargs[key])
-        for key in ("random_state", "label_horizon_months", "cv_folds"):
+        for key in (
+            "random_state",
+            "label_horizon_months",
+            "cv_folds",
+            "look_ahead_months",
+        ):
             if key in kwargs and kwargs[key] is None:
                 kwargs.pop(key)
         return cls(**kwargs)

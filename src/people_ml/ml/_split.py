@@ -9,12 +9,19 @@ import numpy as np
 import pandas as pd
 
 from ._exceptions import DataError, SplitError
+from ._hazard import FollowUp, censor_at, horizon_labels
 from ._target import encode_target
 
 if TYPE_CHECKING:
     from ._spec import MLModelSpec
 
-__all__ = ["SplitBoundaries", "TimeSplit", "time_split"]
+__all__ = [
+    "HazardSplit",
+    "SplitBoundaries",
+    "TimeSplit",
+    "hazard_split",
+    "time_split",
+]
 
 
 @dataclass(frozen=True)
@@ -219,3 +226,169 @@ def time_split(
         ),
     )
     return TimeSplit(train, frame.loc[test_mask], frame.loc[predict_mask], boundaries)
+
+
+class HazardSplit(NamedTuple):
+    """A person-month frame split for a hazard run (see :func:`hazard_split`).
+
+    ``train`` is what was known at the test date (rows before it, follow-up
+    censored at it); ``test`` the rows at the test date and ``test_labels``
+    their outcome within each horizon (``within_<H>_months``, same index).
+    """
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    predict: pd.DataFrame
+    boundaries: SplitBoundaries
+    test_labels: pd.DataFrame
+
+
+def hazard_split(
+    frame: pd.DataFrame,
+    spec: MLModelSpec,
+    *,
+    follow_up: FollowUp | None = None,
+    require_training: bool = True,
+) -> HazardSplit:
+    """Split a person-month frame into what a hazard run trains, tests and predicts.
+
+    * predict: rows at the latest month-end (the as-of date) whose target is
+      null;
+    * test: the rows at the test date, ``label_horizon_months`` before the
+      as-of date (month ends map to month ends): the latest month-end whose
+      outcome over the run's horizon is known for everyone, judged on whether
+      each person left within ``H`` months for every horizon of ``spec``;
+    * train: what was known at the test date: rows before it, whose next
+      month resolved by then, with the follow-up censored at it (exits after
+      the test date are unknown, as :func:`censor_at` does).
+
+    The model a run evaluates is the model it deploys: it never saw the test
+    date's outcomes. The labelled months after the test date are left to the
+    next runs (``n_unused``).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per entity at risk at each month-end: features, the target
+        (the event in the next month, null at the as-of date) and the
+        follow-up columns.
+    spec : MLModelSpec
+        A hazard spec: contract columns, ``label_horizon_months`` (the run's
+        horizon) and ``horizons``.
+    follow_up : FollowUp or None, default=None
+        The follow-up columns; None: :class:`FollowUp`'s defaults (the names
+        of int_attrition_person_months_labelled).
+    require_training : bool, default=True
+        When False (scoring a frozen model) no training rows and no test date
+        are allowed.
+
+    Returns
+    -------
+    HazardSplit
+
+    Raises
+    ------
+    SplitError
+        No predict rows; too little history for a test date or for training.
+    DataError
+        Missing contract or follow-up columns, bad sample dates, duplicated
+        (entity, month-end) pairs.
+    """
+    follow_up = FollowUp() if follow_up is None else follow_up
+    check_contract(frame, spec)
+    missing = [c for c in follow_up.columns() if c not in frame]
+    if missing:
+        raise DataError(
+            f"model {spec.key!r}: a hazard needs the follow-up column(s) {missing} "
+            "(how and when each spell ended, and months followed up to the as-of "
+            "date), as in int_attrition_person_months_labelled. Fix: add them "
+            "upstream, or set `formulation: classifier` on a one-row-per-sample "
+            "frame."
+        )
+    dates = _sample_dates(frame, spec.sample_date)
+    dup = frame.duplicated([spec.entity_id, spec.sample_date])
+    if dup.any():
+        example = frame.loc[dup, [spec.entity_id, spec.sample_date]].iloc[0].tolist()
+        raise DataError(
+            f"model {spec.key!r}: {int(dup.sum())} duplicated (entity_id, "
+            f"sample_date) pair(s), e.g. {example}; a person-month frame holds one "
+            "row per entity at risk and month-end."
+        )
+    horizon = spec.label_horizon_months
+    labelled = frame[spec.target].notna().to_numpy()
+    predict_date = dates.max()
+    predict_mask = (dates == predict_date).to_numpy() & ~labelled
+    if not predict_mask.any():
+        raise SplitError(
+            f"model {spec.key!r}: no rows to predict: every row at the latest "
+            f"month-end {predict_date.date()} has a target. The predict set is the "
+            "as-of date's rows, whose next month is not known yet."
+        )
+    test_date = _cutoff(predict_date, horizon)
+    test_mask = (dates == test_date).to_numpy()
+    if not test_mask.any():
+        if require_training:
+            first = dates.min().date()
+            raise SplitError(
+                f"model {spec.key!r}: no test date: the month-ends run from {first} "
+                f"to {predict_date.date()}, and a hazard is tested on the month-end "
+                f"{horizon} months before the latest ({test_date.date()}, "
+                f"label_horizon_months={horizon}), whose outcomes are known by now. "
+                "Fix: add older history, or shorten label_horizon_months (it must "
+                "stay one of `horizons`)."
+            )
+        test_date = None
+    known = (
+        frame.iloc[0:0]
+        if test_date is None
+        else censor_at(
+            frame, test_date, sample_date=spec.sample_date, follow_up=follow_up
+        )
+    )
+    if test_date is not None:
+        known_dates = pd.to_datetime(known[spec.sample_date])
+        known = known[(known_dates < test_date).to_numpy()]
+        known = known[known[spec.target].notna().to_numpy()]
+    if require_training:
+        if known.empty:
+            raise SplitError(
+                f"model {spec.key!r}: empty training period: no labelled month-end "
+                f"before the test date {test_date.date()}. Fix: add older history."
+            )
+        y = encode_target(known[spec.target], spec.problem_type, spec.target)
+        if len(np.unique(y)) < 2:
+            raise SplitError(
+                f"model {spec.key!r}: the {len(known)} person-months before the "
+                f"test date {test_date.date()} hold a single class ({int(y[0])}) of "
+                f"{spec.target!r}; a hazard needs events and non-events. Add "
+                "history or check the target's definition."
+            )
+    test = frame.loc[test_mask]
+    horizons = spec.horizons or (horizon,)
+    labels = (
+        horizon_labels(test, horizons, follow_up=follow_up)
+        if len(test)
+        else pd.DataFrame(index=test.index)
+    )
+    if len(test) and labels.isna().any().any():
+        raise DataError(
+            f"model {spec.key!r}: {int(labels.isna().any(axis=1).sum())} row(s) at "
+            f"the test date {test_date.date()} have an unknown outcome within "
+            f"{horizon} months although the as-of date is {horizon} months later; "
+            f"check {follow_up.months_followed!r} upstream."
+        )
+    train_dates = pd.to_datetime(known[spec.sample_date])
+    n_train = len(known)
+    boundaries = SplitBoundaries(
+        train_start=train_dates.min() if n_train else None,
+        train_end=train_dates.max() if n_train else None,
+        train_cutoff=test_date,
+        test_date=test_date,
+        predict_date=predict_date,
+        label_horizon_months=horizon,
+        n_train=n_train,
+        n_test=int(test_mask.sum()),
+        n_predict=int(predict_mask.sum()),
+        n_unused=int(len(frame) - n_train - test_mask.sum() - predict_mask.sum()),
+    )
+    return HazardSplit(known, test, frame.loc[predict_mask], boundaries, labels)

@@ -40,6 +40,8 @@ class RiskSummary:
     high_risk_headcount: int
     average_risk: float
     sample_date: pd.Timestamp | None
+    #: The prediction window of expected leavers and average risk (months).
+    horizon_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ class Marts:
     def predictions(self, model_key: str) -> pd.DataFrame:
         """The shown run's predictions of ``model_key``."""
         frame = self.table("fct_ml_predictions")
+        return frame[frame["model_key"] == model_key]
+
+    def horizon_predictions(self, model_key: str) -> pd.DataFrame:
+        """The shown run's probability within each prediction window."""
+        frame = self.table("fct_ml_prediction_horizons")
         return frame[frame["model_key"] == model_key]
 
     def drivers(
@@ -163,9 +170,42 @@ class Marts:
         ).reset_index(drop=True)
 
 
-def risk_summary(marts: Marts, model_key: str) -> RiskSummary:
-    """Headcount, expected leavers, high-risk headcount and average risk."""
+def horizons(marts: Marts, model_key: str) -> list[int]:
+    """The prediction windows (months) of the shown run, shortest first."""
+    frame = marts.horizon_predictions(model_key)
+    return sorted({int(h) for h in frame["horizon_months"].dropna()})
+
+
+def at_horizon(marts: Marts, model_key: str, horizon: int | None) -> pd.DataFrame:
+    """The shown run's predictions with ``prediction`` the probability within
+    ``horizon`` months (None or the run's own horizon: as predicted).
+
+    Risk bands stay the run's (its own horizon's ranking): a window changes how
+    many are expected to leave, not who is flagged.
+    """
     predictions = marts.predictions(model_key)
+    points = marts.horizon_predictions(model_key)
+    if horizon is None or points.empty:
+        return predictions
+    chosen = points[points["horizon_months"] == horizon]
+    if chosen.empty or bool(chosen["is_run_horizon"].all()):
+        return predictions
+    probability = chosen.set_index("worker_id")["prediction"]
+    out = predictions.copy()
+    out["prediction"] = out["worker_id"].map(probability).astype(float)
+    out["horizon_months"] = horizon
+    return out
+
+
+def risk_summary(
+    marts: Marts, model_key: str, horizon: int | None = None
+) -> RiskSummary:
+    """Headcount, expected leavers, high-risk headcount and average risk.
+
+    ``horizon``: the prediction window of the expected leavers and the average
+    risk (None: the run's own).
+    """
+    predictions = at_horizon(marts, model_key, horizon)
     dates = predictions["sample_date"].dropna()
     return RiskSummary(
         model_key=model_key,
@@ -177,7 +217,15 @@ def risk_summary(marts: Marts, model_key: str) -> RiskSummary:
         if len(predictions)
         else 0.0,
         sample_date=pd.Timestamp(dates.max()) if len(dates) else None,
+        horizon_months=_window(predictions),
     )
+
+
+def _window(predictions: pd.DataFrame) -> int | None:
+    if "horizon_months" not in predictions:
+        return None
+    months = predictions["horizon_months"].dropna()
+    return int(months.max()) if len(months) else None
 
 
 def risk_by(predictions: pd.DataFrame, column: str) -> pd.DataFrame:

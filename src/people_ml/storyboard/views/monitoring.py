@@ -117,9 +117,11 @@ def _realized_leavers(key: str) -> None:
         width="stretch",
     )
     left.caption(
-        "Expected: each person's predicted risk spread over the "
-        f"{data.months_text(summary.label_horizon_months)} at a constant monthly "
-        "rate, summed. Shaded: the range chance alone allows around it (95%); "
+        "Expected: each person's predicted chance of having left by each month, "
+        "summed (a hazard run reads it off its own 3-, 6- and 12-month "
+        "predictions; a classifier spreads its "
+        f"{data.months_text(summary.label_horizon_months)} risk at a constant "
+        "monthly rate). Shaded: the range chance alone allows around it (95%); "
         "actual leavers outside it mean the model is off, not unlucky."
     )
     with right:

@@ -23,21 +23,38 @@ marts = ui.load_marts()
 model_key = ui.pick_model(
     marts, data.CLASSIFICATION, default="attrition", what="classification"
 )
-summary = data.risk_summary(marts, model_key)
-predictions = marts.predictions(model_key)
+windows = data.horizons(marts, model_key)
+horizon = None
+if len(windows) > 1:
+    labels = {data.months_text(h): h for h in windows}
+    default = data.months_text(max(windows))
+    picked = st.segmented_control(
+        "Prediction window", list(labels), default=default, key="horizon"
+    )
+    horizon = labels[picked or default]
+summary = data.risk_summary(marts, model_key, horizon)
+predictions = data.at_horizon(marts, model_key, horizon)
 
 st.title("Who might leave, and where")
 as_of = data.format_date(summary.sample_date)
+window = (
+    f"within {data.months_text(summary.horizon_months)} of {as_of}"
+    if summary.horizon_months
+    else "within the model's horizon"
+)
 st.caption(
     f"Model `{model_key}`, run `{ui.short(summary.run_id)}`: employees active on "
     f"{as_of}. Expected leavers is the sum of everyone's predicted probability "
-    "of a voluntary exit within the model's horizon; high risk is the top of the "
-    "risk ranking (see Drivers for why)."
+    f"of a voluntary exit {window}; high risk is the top of the risk ranking "
+    "over the run's own window (see Drivers for why)."
 )
 
 headline = st.columns(4)
 headline[0].metric("Headcount", data.format_count(summary.headcount))
-headline[1].metric("Expected leavers", data.format_decimal(summary.expected_leavers))
+headline[1].metric(
+    f"Expected leavers {window.split(' of ')[0]}",
+    data.format_decimal(summary.expected_leavers),
+)
 headline[2].metric(
     "High-risk headcount", data.format_count(summary.high_risk_headcount)
 )

@@ -1,0 +1,61 @@
+"""The entry points dbt Python models call: one per lifecycle step, any formulation.
+
+:func:`train` and :func:`score` pick the pipeline by the spec's
+``formulation``: a classifier or a regression (:mod:`._run`) or a
+discrete-time hazard (:mod:`._hazard_run`). Both return the same
+:class:`RunOutputs`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import _hazard_run, _run
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from ._outputs import RunOutputs
+    from ._spec import MLModelSpec
+
+__all__ = ["score", "train"]
+
+
+def train(
+    frame: pd.DataFrame, spec: MLModelSpec, *, artifact_dir: Path, run_id: str
+) -> RunOutputs:
+    """Train a run: :func:`people_ml.ml._run.train` or, for a hazard, its own.
+
+    Parameters and errors as :func:`people_ml.ml._run.train`; a hazard's frame
+    is a person-month frame (:func:`people_ml.ml.hazard_split`).
+    """
+    pipeline = _hazard_run.train_hazard if spec.is_hazard else _run.train
+    return pipeline(frame, spec, artifact_dir=artifact_dir, run_id=run_id)
+
+
+def score(
+    frame: pd.DataFrame,
+    spec: MLModelSpec,
+    *,
+    artifact_dir: Path,
+    run_id: str,
+    frozen_run_id: str,
+    artifact_sha256: str,
+    artifact_path: Path,
+) -> RunOutputs:
+    """Score with a frozen run's verified pickle, whatever its formulation.
+
+    Parameters and errors as :func:`people_ml.ml._run.score`.
+    """
+    pipeline = _hazard_run.score_hazard if spec.is_hazard else _run.score
+    return pipeline(
+        frame,
+        spec,
+        artifact_dir=artifact_dir,
+        run_id=run_id,
+        frozen_run_id=frozen_run_id,
+        artifact_sha256=artifact_sha256,
+        artifact_path=artifact_path,
+    )
