@@ -87,9 +87,29 @@ def _build(project: Project, *args: str) -> None:
     assert result.ok, result.output[-4000:]
 
 
+def _without_fairness_gates(project: Project) -> None:
+    """Loosen the attrition model's fairness gates in this copy of the project.
+
+    The lifecycle, not the gates, is under test here (test_dbt_review tests
+    the gates): whether a small extract's run passes a four-fifths ratio is
+    the data's business, and a deploy or an auto-deploy held by it would stop
+    the lifecycle for a reason this test is not about.
+    """
+    spec = project.root / "python_models" / "ml" / "_ml__models.yml"
+    text = spec.read_text()
+    loose = text.replace(
+        "min_selection_rate_ratio: 0.8", "min_selection_rate_ratio: 0.0"
+    ).replace(
+        "max_equalized_odds_difference: 0.2", "max_equalized_odds_difference: 1.0"
+    )
+    assert loose != text
+    spec.write_text(loose)
+
+
 def test_lifecycle_driven_by_the_commands(project: Project) -> None:
     seed = project.root / "seeds" / "run_status.csv"
     by = ("--by", "ana@example.com")
+    _without_fairness_gates(project)
 
     _build(project)
     [(run_1, _, mode_1, _)] = _attrition_runs(project)

@@ -315,6 +315,14 @@ def train_hazard(
     )
     threshold, threshold_notes, threshold_metrics = _threshold(model, split, spec)
     model.threshold = threshold
+    # The monthly model's threshold is not the run's: say which one is.
+    model.model.class_balance = "; ".join(
+        f"threshold maximises F1 of the {spec.label_horizon_months}-month "
+        "probability at a training month-end (see the threshold note)"
+        if part.startswith("threshold")
+        else part
+        for part in str(model.model.class_balance).split("; ")
+    )
     fit_seconds = time.perf_counter() - fit_started
     result = model.automl
     notes = _split_notes(b, model)
