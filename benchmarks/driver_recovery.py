@@ -67,8 +67,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from attrition_horizons import PERSON_MONTHS
 from attrition_horizons import attrition_spec as committed_spec
-from attrition_horizons import build_person_months
 from attrition_signal import build_frame, copy_project
 
 from people_ml.ml import MLModelSpec, train
@@ -136,7 +136,7 @@ def build(seed: int, employees: int, months: int, spec: MLModelSpec) -> pd.DataF
             seed=seed,
         )
         if spec.is_hazard:
-            return build_person_months(project)[0]
+            return build_frame(project, f"intermediate.{PERSON_MONTHS}")
         return build_frame(project)
 
 

@@ -105,3 +105,40 @@ def test_mf_query_matches_the_marts(deployed_project: Project) -> None:
         leavers, rel=REL
     )
     assert sum(int(row["high_risk_headcount"]) for row in rows) == high_risk
+
+
+def test_mf_answers_expected_leavers_by_prediction_window(
+    deployed_project: Project,
+) -> None:
+    project = deployed_project
+    expected = dict(
+        project.query(
+            "select horizon_months, sum(prediction) from "
+            "marts.fct_ml_prediction_horizons where model_key = 'attrition' "
+            "group by 1"
+        )
+    )
+    # The attrition hazard predicts three windows, nested: fewer leave in 3
+    # months than in 12.
+    assert sorted(expected) == [3, 6, 12]
+    assert expected[3] < expected[6] < expected[12]
+    # The 12-month window is the run's: the same sum as fct_ml_predictions.
+    ((twelve,),) = project.query(
+        "select sum(prediction) from marts.fct_ml_predictions "
+        "where model_key = 'attrition'"
+    )
+    assert expected[12] == pytest.approx(twelve, rel=REL)
+    rows = _mf_query(
+        project,
+        ["expected_leavers_within_horizon"],
+        "prediction_horizon__horizon_months",
+    )
+    got = {
+        int(row["prediction_horizon__horizon_months"]): float(
+            row["expected_leavers_within_horizon"]
+        )
+        for row in rows
+    }
+    assert got.keys() == expected.keys()
+    for horizon, value in expected.items():
+        assert got[horizon] == pytest.approx(value, rel=REL)
