@@ -40,16 +40,15 @@ from ._reference import TrainingReference, build_reference
 from ._refits import explain_refits, fit_refits
 from ._run import (
     ModelArtifact,
-    _check_frozen_spec,
     _compatible,
     _date,
     _fmt,
     _relative,
-    _resolve,
     _scoring_profile,
     _unseen_categories,
     fingerprint,
-    load_verified,
+    load_frozen,
+    refit_fix,
 )
 from ._split import HazardSplit, SplitBoundaries, _cutoff, hazard_split
 from ._trust import check_cv_folds, check_test_period
@@ -419,17 +418,14 @@ def score_hazard(
     Nothing is fitted. The test date's outcomes, where known, are recorded for
     monitoring. Parameters and errors as :func:`people_ml.ml.score`.
     """
-    path = _resolve(artifact_dir, artifact_path)
-    artifact, notes = load_verified(
-        path,
-        artifact_sha256,
-        frozen_run_id,
-        model_key=spec.key,
-        cannot=f"run {run_id!r} cannot score with the model frozen in run "
-        f"{frozen_run_id!r}",
-        fix=f"Fix: unfreeze with `people-ml unfreeze {spec.key}`.",
+    path, artifact, notes = load_frozen(
+        spec,
+        artifact_dir=artifact_dir,
+        run_id=run_id,
+        frozen_run_id=frozen_run_id,
+        artifact_sha256=artifact_sha256,
+        artifact_path=artifact_path,
     )
-    notes += _check_frozen_spec(spec, artifact.spec, run_id, frozen_run_id)
     model = getattr(artifact, "hazard", None)
     if model is None:
         raise ScoringError(
@@ -437,11 +433,7 @@ def score_hazard(
             "hazard. Fix: unfreeze it with `people-ml unfreeze "
             f"{spec.key}` so the next build trains a hazard."
         )
-    fix = (
-        "Fix: restore the column(s) in the upstream model, or unfreeze the model "
-        f"with `people-ml unfreeze {spec.key}` so the next build trains on the "
-        "current columns."
-    )
+    fix = refit_fix(spec)
     missing = [f for f in model.features if f not in frame.columns]
     if missing:
         raise ScoringError(

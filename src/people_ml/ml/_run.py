@@ -481,6 +481,43 @@ def load_verified(
     return artifact, notes
 
 
+def load_frozen(
+    spec: MLModelSpec,
+    *,
+    artifact_dir: Path,
+    run_id: str,
+    frozen_run_id: str,
+    artifact_sha256: str,
+    artifact_path: Path,
+) -> tuple[Path, ModelArtifact, list[RunWarning]]:
+    """A scoring run's frozen artifact, verified, and its spec checked.
+
+    Returns the artifact's resolved path, the artifact and the notes (library
+    differences, spec keys changed since the freeze).
+    """
+    path = _resolve(artifact_dir, artifact_path)
+    artifact, notes = load_verified(
+        path,
+        artifact_sha256,
+        frozen_run_id,
+        model_key=spec.key,
+        cannot=f"run {run_id!r} cannot score with the model frozen in run "
+        f"{frozen_run_id!r}",
+        fix=f"Fix: unfreeze with `people-ml unfreeze {spec.key}`.",
+    )
+    notes += _check_frozen_spec(spec, artifact.spec, run_id, frozen_run_id)
+    return path, artifact, notes
+
+
+def refit_fix(spec: MLModelSpec) -> str:
+    """The fix a scoring error about the frame's columns ends with."""
+    return (
+        "Fix: restore the column(s) in the upstream model, or unfreeze the model "
+        f"with `people-ml unfreeze {spec.key}` so the next build trains on the "
+        "current columns."
+    )
+
+
 def _resolve(artifact_dir: Path, artifact_path: Path) -> Path:
     path = Path(artifact_path)
     return path if path.is_absolute() else Path(artifact_dir) / path
@@ -623,23 +660,16 @@ def score(
         The frame lacks a persisted feature, has an incompatible dtype, or the
         artifact belongs to another model.
     """
-    path = _resolve(artifact_dir, artifact_path)
-    artifact, notes = load_verified(
-        path,
-        artifact_sha256,
-        frozen_run_id,
-        model_key=spec.key,
-        cannot=f"run {run_id!r} cannot score with the model frozen in run "
-        f"{frozen_run_id!r}",
-        fix=f"Fix: unfreeze with `people-ml unfreeze {spec.key}`.",
+    path, artifact, notes = load_frozen(
+        spec,
+        artifact_dir=artifact_dir,
+        run_id=run_id,
+        frozen_run_id=frozen_run_id,
+        artifact_sha256=artifact_sha256,
+        artifact_path=artifact_path,
     )
-    notes += _check_frozen_spec(spec, artifact.spec, run_id, frozen_run_id)
     model = artifact.model
-    fix = (
-        "Fix: restore the column(s) in the upstream model, or unfreeze the model "
-        f"with `people-ml unfreeze {spec.key}` so the next build trains on the "
-        "current columns."
-    )
+    fix = refit_fix(spec)
     missing = [f.name for f in model.schema if f.name not in frame.columns]
     if missing:
         raise ScoringError(

@@ -86,6 +86,19 @@ def _sample_dates(frame: pd.DataFrame, column: str) -> pd.Series:
     return dates
 
 
+def _unique_dates(frame: pd.DataFrame, spec: MLModelSpec, rule: str) -> pd.Series:
+    """The sample dates, after checking one row per (entity, sample date)."""
+    dates = _sample_dates(frame, spec.sample_date)
+    dup = frame.duplicated([spec.entity_id, spec.sample_date])
+    if dup.any():
+        example = frame.loc[dup, [spec.entity_id, spec.sample_date]].iloc[0].tolist()
+        raise DataError(
+            f"model {spec.key!r}: {int(dup.sum())} duplicated (entity_id, "
+            f"sample_date) pair(s), e.g. {example}; {rule}"
+        )
+    return dates
+
+
 def _cutoff(test_date: pd.Timestamp, months: int) -> pd.Timestamp:
     """``test_date`` minus ``months``; month ends map to month ends.
 
@@ -156,15 +169,9 @@ def time_split(
         (entity_id, sample_date) pairs.
     """
     check_contract(frame, spec)
-    dates = _sample_dates(frame, spec.sample_date)
-    dup = frame.duplicated([spec.entity_id, spec.sample_date])
-    if dup.any():
-        example = frame.loc[dup, [spec.entity_id, spec.sample_date]].iloc[0].tolist()
-        raise DataError(
-            f"model {spec.key!r}: {int(dup.sum())} duplicated (entity_id, "
-            f"sample_date) pair(s), e.g. {example}; the input must hold one row per "
-            "entity and sample date."
-        )
+    dates = _unique_dates(
+        frame, spec, "the input must hold one row per entity and sample date."
+    )
     labelled = frame[spec.target].notna().to_numpy()
     predict_date = dates.max()
     predict_mask = (dates == predict_date).to_numpy() & ~labelled
@@ -305,15 +312,11 @@ def hazard_split(
             "upstream, or set `formulation: classifier` on a one-row-per-sample "
             "frame."
         )
-    dates = _sample_dates(frame, spec.sample_date)
-    dup = frame.duplicated([spec.entity_id, spec.sample_date])
-    if dup.any():
-        example = frame.loc[dup, [spec.entity_id, spec.sample_date]].iloc[0].tolist()
-        raise DataError(
-            f"model {spec.key!r}: {int(dup.sum())} duplicated (entity_id, "
-            f"sample_date) pair(s), e.g. {example}; a person-month frame holds one "
-            "row per entity at risk and month-end."
-        )
+    dates = _unique_dates(
+        frame,
+        spec,
+        "a person-month frame holds one row per entity at risk and month-end.",
+    )
     horizon = spec.label_horizon_months
     labelled = frame[spec.target].notna().to_numpy()
     predict_date = dates.max()
