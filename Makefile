@@ -57,8 +57,10 @@ lint: setup
 	$(BIN)/sqlfluff lint models tests analyses
 
 # Test files run on two workers (pytest-xdist; one file stays on one worker,
-# so a module's shared scenario is built once): about 8.5 minutes instead of
-# 13 on 2 cores. PYTEST_WORKERS=0 runs them in this process, one by one.
+# so a module's shared scenario is built once). On 2 cores that took about 8.5
+# minutes with the classifier; with the hazard default it takes about 27 (the
+# monitoring scenario alone about 17): to be brought back under 15. PYTEST_WORKERS=0
+# runs them in this process, one by one.
 PYTEST_WORKERS ?= 2
 
 test: lint browser
