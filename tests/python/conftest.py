@@ -168,17 +168,20 @@ def deploy_all_runs(project: Project) -> None:
 
 
 @pytest.fixture(scope="session")
-def deployed_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+def deployed_project(
+    built_project: Project, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Project]:
     """Built once, both runs deployed: the marts show them and are published.
 
+    A copy of the session's ``built_project`` (the same extract and runs, so
+    the session trains once), its runs then deployed with ``--apply``.
     Shared by the session: tests may read it (warehouse read-only, the
     publication, `mf query`) but must not build, deploy or publish in it.
     Copy it (:func:`clone_project`) to change it.
     """
-    project = copy_project(tmp_path_factory.mktemp("deployed") / "people_ml")
-    project.generate()
-    result = project.dbt("build")
-    assert result.ok, result.output[-5000:]
+    project = clone_project(
+        built_project, tmp_path_factory.mktemp("deployed") / "people_ml"
+    )
     deploy_all_runs(project)
     yield project
 
