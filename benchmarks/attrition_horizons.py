@@ -91,6 +91,7 @@ CALIBRATION = 0.05
 CLASSIFIER_KEYS: dict[str, Any] = {
     "formulation": "classifier",
     "horizons": None,
+    "max_train_rows": None,
     "target": "has_voluntary_exit_in_horizon",
 }
 

@@ -17,6 +17,7 @@ from people_ml.ml._hazard import (
     FollowUp,
     _add_months,
     _look_ahead,
+    _sampling_rates,
     advance_clocks,
     censor_at,
     clocks_from_config,
@@ -377,7 +378,10 @@ def test_a_look_ahead_takes_every_resolved_month_at_risk():
         }
     )
     rng = np.random.default_rng(0)
-    rows, ahead, y = _look_ahead(frame, 12, FollowUp(), 1.0, rng)
+    rows, ahead, y, event_rate, non_event_rate = _look_ahead(
+        frame, 12, FollowUp(), 1.0, rng
+    )
+    assert (event_rate, non_event_rate) == (1.0, 1.0)
     months = pd.DataFrame({"row": rows, "k": ahead, "y": y})
     by_row = months.groupby("row")["k"].apply(list).to_dict()
     assert by_row == {
@@ -388,8 +392,42 @@ def test_a_look_ahead_takes_every_resolved_month_at_risk():
     }
     assert months.loc[months["y"] == 1, ["row", "k"]].values.tolist() == [[0, 2]]
     # Sampled non-events: every event stays.
-    rows, ahead, y = _look_ahead(frame, 12, FollowUp(), 0.2, rng)
+    rows, ahead, y, *_ = _look_ahead(frame, 12, FollowUp(), 0.2, rng)
     assert y.sum() == 1 and len(y) < 18
+
+
+def test_sampling_rates_keep_the_events_first():
+    # Under the budget: every event, non-events at the default rate.
+    assert _sampling_rates(100, 10_000, 0.5, None) == (1.0, 0.5)
+    assert _sampling_rates(100, 10_000, 0.5, 6_000) == (1.0, 0.5)
+    # Over it: non-events thinned to fill the budget beside every event.
+    assert _sampling_rates(1_000, 10_000, 0.5, 3_000) == (1.0, 0.2)
+    # Events alone past half the budget: half each.
+    event_rate, non_event_rate = _sampling_rates(4_000, 10_000, 0.5, 4_000)
+    assert (event_rate, non_event_rate) == (0.5, 0.2)
+    # Never more non-events than the default rate would keep.
+    assert _sampling_rates(4_000, 1_000, 0.5, 4_000) == (0.5, 0.5)
+
+
+def test_a_row_budget_thins_the_look_ahead_and_keeps_the_hazard(constant_frame):
+    full = fit(constant_frame, clocks=(), look_ahead_months=12)
+    budget = 3_000
+    model = fit(constant_frame, clocks=(), look_ahead_months=12, max_train_rows=budget)
+    assert full.n_train_rows > 2 * budget
+    # The events alone overrun half the budget: both classes are thinned.
+    assert full.n_events > budget / 2
+    assert model.event_rate < 1.0 and model.non_event_rate < full.non_event_rate
+    assert model.n_train_rows == pytest.approx(budget, rel=0.1)
+    # The odds are corrected by the ratio of the rates: the same hazard.
+    rows = constant_frame.tail(200)
+    assert model.monthly_hazard(rows).mean() == pytest.approx(0.03, rel=0.25)
+    np.testing.assert_allclose(
+        model.probability_within(rows, [12]).mean(),
+        full.probability_within(rows, [12]).mean(),
+        rtol=0.15,
+    )
+    with pytest.raises(SpecError, match="max_train_rows"):
+        fit(constant_frame, look_ahead_months=12, max_train_rows=0)
 
 
 @pytest.fixture(scope="module")

@@ -87,6 +87,13 @@ def test_spec_keys_are_checked():
         spec(horizons=[12, 3])
     with pytest.raises(SpecError, match="only with formulation: hazard"):
         spec(formulation="classifier")
+    # A row budget: 500,000 by default, at least 10,000, hazard only.
+    assert spec().max_train_rows == 500_000
+    assert spec(max_train_rows=20_000).max_train_rows == 20_000
+    with pytest.raises(SpecError, match=r"max_train_rows.*10000"):
+        spec(max_train_rows=50)
+    with pytest.raises(SpecError, match=r"max_train_rows.*only with formulation"):
+        spec(formulation="classifier", horizons=None, max_train_rows=20_000)
     with pytest.raises(SpecError, match="binary_classification"):
         spec(problem_type="regression", metric=None, candidates=None)
     with pytest.raises(SpecError, match="formulation"):

@@ -519,6 +519,9 @@ class HazardModel:
     horizons: tuple[int, ...] = DEFAULT_HORIZONS
     #: Decision threshold on P(event within ``horizon_months``); None: 0.5.
     threshold: float | None = None
+    #: Share of event rows kept for training (below 1 only when the events
+    #: alone overran the row budget); corrected for with ``non_event_rate``.
+    event_rate: float = 1.0
     _expiring: tuple[ClockRule, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -541,6 +544,11 @@ class HazardModel:
                 f"clock rules {unresolved} have parameters left to estimate; "
                 "pass them through resolve_clocks first"
             )
+
+    @property
+    def odds_correction(self) -> float:
+        """The factor on the fitted odds that undoes the sampling: rate ratio."""
+        return self.non_event_rate / self.event_rate
 
     @property
     def model(self) -> FittedModel:
@@ -576,7 +584,7 @@ class HazardModel:
         moved, dates = self._month_rows(frame, months_ahead, expired=expired)
         X = self.model.prepare(moved, dates)
         p = self.model.predict(X).prediction
-        return _unsample(np.asarray(p, dtype=float), self.non_event_rate)
+        return _unsample(np.asarray(p, dtype=float), self.odds_correction)
 
     def _month_rows(
         self,
@@ -715,7 +723,7 @@ class HazardModel:
             dates = pd.concat([d for _, d in parts], ignore_index=True)
             X = self.model.prepare(moved, dates)
             p = np.asarray(self.model.predict(X).prediction, dtype=float)
-            hazard = _unsample(p, self.non_event_rate).reshape(steps, n).T
+            hazard = _unsample(p, self.odds_correction).reshape(steps, n).T
             return 1.0 - np.cumprod(1.0 - hazard, axis=1)[:, columns]
         rules = self._expiring
         windows = [int(r.window_months or 1) for r in rules]
@@ -818,33 +826,76 @@ class HazardTraining:
     y: np.ndarray
 
 
+def _sampling_rates(
+    n_events: int, n_non_events: int, non_event_rate: float, max_rows: int | None
+) -> tuple[float, float]:
+    """(event rate, non-event rate) that keep about ``max_rows`` rows at most.
+
+    Every event is kept, and non-events at ``non_event_rate``, unless that
+    overruns ``max_rows``: then non-events are kept at the rate that fills
+    the budget beside the events, and if the events alone take more than
+    half of it, each class gets half. The odds are corrected by the ratio of
+    the two rates (:func:`_unsample`), so the hazard stays exact in
+    expectation; a rare event's information is in its events, so thinning
+    non-events first costs least.
+    """
+    if max_rows is None or n_events + non_event_rate * n_non_events <= max_rows:
+        return 1.0, non_event_rate
+    if n_events <= max_rows / 2:
+        return 1.0, (max_rows - n_events) / n_non_events
+    half = max_rows / 2
+    return half / n_events, min(non_event_rate, half / max(n_non_events, 1))
+
+
 def _look_ahead(
     frame: pd.DataFrame,
     months: int,
     follow_up: FollowUp,
     non_event_rate: float,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    max_rows: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
     """Every resolved month up to ``months`` ahead of each row, still at risk.
 
-    Returns the row positions, the months ahead ``k`` (0 = the next month) and
-    the event of month ``k + 1``; non-events are kept at ``non_event_rate``
-    (drawn per month, so the full expansion is never built).
+    Returns the row positions, the months ahead ``k`` (0 = the next month),
+    the event of month ``k + 1``, and the event and non-event rates kept
+    (:func:`_sampling_rates`: all events and non-events at
+    ``non_event_rate``, thinned to ``max_rows``). Rows are drawn month by
+    month, so the full expansion is never built.
     """
     followed = pd.to_numeric(frame[follow_up.months_followed]).to_numpy(dtype=float)
     followed = np.nan_to_num(followed, nan=0.0)
     until = pd.to_numeric(frame[follow_up.months_until_exit]).to_numpy(dtype=float)
     event = frame[follow_up.exit_type].eq(follow_up.event_type).fillna(False)
     event = event.to_numpy(dtype=bool)
+
+    def month(k: int) -> tuple[np.ndarray, np.ndarray]:
+        at_risk = (followed >= k + 1) & (np.isnan(until) | (until > k))
+        return at_risk, event & (until == k + 1)
+
+    n_events = n_at_risk = 0
+    for k in range(months):
+        at_risk, y = month(k)
+        n_events += int(y.sum())
+        n_at_risk += int(at_risk.sum())
+    event_rate, non_event_rate = _sampling_rates(
+        n_events, n_at_risk - n_events, non_event_rate, max_rows
+    )
     rows, ahead, ys = [], [], []
     for k in range(months):
-        at_risk = (followed >= k + 1) & (np.isnan(until) | (until > k))
-        y = event & (until == k + 1)
-        keep = at_risk & (y | (rng.random(len(frame)) < non_event_rate))
+        at_risk, y = month(k)
+        draw = rng.random(len(frame))
+        keep = at_risk & np.where(y, draw < event_rate, draw < non_event_rate)
         rows.append(np.flatnonzero(keep))
         ahead.append(np.full(int(keep.sum()), k))
         ys.append(y[keep].astype(int))
-    return np.concatenate(rows), np.concatenate(ahead), np.concatenate(ys)
+    return (
+        np.concatenate(rows),
+        np.concatenate(ahead),
+        np.concatenate(ys),
+        event_rate,
+        non_event_rate,
+    )
 
 
 def fit_hazard(
@@ -858,6 +909,7 @@ def fit_hazard(
     follow_up: FollowUp | None = None,
     max_train_months: int | None = None,
     non_event_rate: float | None = None,
+    max_train_rows: int | None = None,
     random_state: int = 0,
     return_training: bool = False,
     **automl: Any,
@@ -895,6 +947,11 @@ def fit_hazard(
         a rare event at little loss. None: 1 for the next month, ``1 /
         look_ahead_months`` for a look-ahead (about as many rows as
         person-months).
+    max_train_rows : int or None, default=None
+        The rows fitted at most (None: no limit). Past it, non-events are
+        thinned further, and events too if they alone fill half of it
+        (:func:`_sampling_rates`); the odds are corrected by the ratio of the
+        rates, so a large company trains in bounded time and memory.
     random_state : int, default=0
         Seeds the sampling and AutoML.
     return_training : bool, default=False
@@ -928,6 +985,7 @@ def fit_hazard(
     for name, value in (
         ("max_train_months", max_train_months),
         ("look_ahead_months", look_ahead_months),
+        ("max_train_rows", max_train_rows),
     ):
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value < 1
@@ -953,12 +1011,17 @@ def fit_hazard(
     rng = np.random.default_rng(random_state)
     if look_ahead_months == 1:
         y = encode_target(rows[target], "binary_classification", target)
-        if non_event_rate < 1.0:
-            keep = (y == 1) | (rng.random(len(y)) < non_event_rate)
+        n_events = int(y.sum())
+        event_rate, non_event_rate = _sampling_rates(
+            n_events, len(y) - n_events, non_event_rate, max_train_rows
+        )
+        if event_rate < 1.0 or non_event_rate < 1.0:
+            draw = rng.random(len(y))
+            keep = np.where(y == 1, draw < event_rate, draw < non_event_rate)
             rows, y = rows[keep], y[keep]
     else:
-        at, ahead, y = _look_ahead(
-            rows, look_ahead_months, follow_up, non_event_rate, rng
+        at, ahead, y, event_rate, non_event_rate = _look_ahead(
+            rows, look_ahead_months, follow_up, non_event_rate, rng, max_train_rows
         )
         rows = advance_clocks(
             rows.iloc[at],
@@ -993,6 +1056,7 @@ def fit_hazard(
         sample_date=sample_date,
         target=target,
         non_event_rate=non_event_rate,
+        event_rate=event_rate,
         n_rows_available=len(labelled),
         n_train_rows=len(rows),
         n_events=int(np.sum(y)),

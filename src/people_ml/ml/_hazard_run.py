@@ -75,9 +75,15 @@ def _split_notes(b: SplitBoundaries, model: HazardModel | None) -> list[RunWarni
             if model.look_ahead_months == 1
             else f"each of the {model.look_ahead_months} months ahead"
         )
+        events = (
+            f"{model.n_events} events"
+            if model.event_rate == 1.0
+            else f"{model.n_events} events kept at {model.event_rate:.3g}"
+        )
         trained = (
             f" ({model.n_train_rows} rows fitted: {ahead}, non-events kept at "
-            f"{model.non_event_rate:.3g}, {model.n_events} events)"
+            f"{model.non_event_rate:.3g}, {events}; at most max_train_rows"
+            ", the odds corrected for the sampling)"
         )
     return [
         RunWarning(
@@ -289,6 +295,7 @@ def train_hazard(
         sample_date=spec.sample_date,
         target=spec.target,
         look_ahead_months=spec.look_ahead_months,
+        max_train_rows=spec.max_train_rows,
         random_state=spec.random_state,
         return_training=True,
         metric=spec.metric,

@@ -47,6 +47,8 @@ ALGORITHMS: dict[str, tuple[str, ...]] = {
 FORMULATIONS: tuple[str, ...] = ("classifier", "hazard")
 #: Horizons (months) a hazard model reports by default.
 DEFAULT_HAZARD_HORIZONS: tuple[int, ...] = (3, 6, 12)
+#: Rows a hazard run fits at most (its person-month expansion is sampled down).
+DEFAULT_MAX_TRAIN_ROWS = 500_000
 
 _SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_SEARCH_ITERATIONS = 200
@@ -175,6 +177,11 @@ class MLModelSpec:
         Hazard only: 1 trains on the next month's event and projects it by the
         clocks; more trains on every month up to this many months ahead of
         each row (the look-ahead, the default).
+    max_train_rows : int or None, default=None
+        Hazard only: the rows a run fits at most (None: 500,000). A large company's
+        person-month expansion is thinned to it (non-events first, events
+        only if they alone fill half), and the odds are corrected exactly
+        for the sampling; the split note states the rates kept.
     """
 
     key: str
@@ -199,6 +206,7 @@ class MLModelSpec:
     formulation: str = "classifier"
     horizons: tuple[int, ...] | None = None
     look_ahead_months: int = 12
+    max_train_rows: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not _SNAKE_CASE.match(self.key):
@@ -293,9 +301,19 @@ class MLModelSpec:
             raise _fail("formulation", self.formulation, " | ".join(FORMULATIONS))
         _as_int("look_ahead_months", self.look_ahead_months, 1, _MAX_HORIZON_MONTHS)
         if self.formulation != "hazard":
-            if self.horizons is not None:
-                raise _fail("horizons", self.horizons, "only with formulation: hazard")
+            for key in ("horizons", "max_train_rows"):
+                if getattr(self, key) is not None:
+                    raise _fail(
+                        key, getattr(self, key), "only with formulation: hazard"
+                    )
             return
+        rows = (
+            DEFAULT_MAX_TRAIN_ROWS
+            if self.max_train_rows is None
+            else self.max_train_rows
+        )
+        _as_int("max_train_rows", rows, 10_000, 1_000_000_000)
+        object.__setattr__(self, "max_train_rows", rows)
         if self.problem_type != "binary_classification":
             raise _fail(
                 "formulation",
@@ -377,6 +395,7 @@ class MLModelSpec:
             "label_horizon_months",
             "cv_folds",
             "look_ahead_months",
+            "max_train_rows",
         ):
             if key in kwargs and kwargs[key] is None:
                 kwargs.pop(key)
