@@ -100,6 +100,32 @@ class Project:
         generate(self.raw_dir, **{**SMALL_EXTRACT, **overrides})
 
 
+# The committed spec's metric lines, and the linear candidate of each model.
+_LINEAR_ONLY = {
+    "        metric: roc_auc\n": "        candidates: [logistic_regression]\n",
+    "        metric: neg_mean_absolute_error\n": "        candidates: [ridge]\n",
+}
+
+
+def linear_models_only(project: Project) -> None:
+    """Search the linear candidate only, in this copy of the project's specs.
+
+    For scenarios whose subject is the lifecycle around a run (decisions,
+    freezing, scoring, publication), not the search: a run is still a real
+    AutoML run (CV, pruning, refits, SHAP, review), on the candidate that wins
+    on the small extract anyway, without the gradient-boosting settings that
+    take most of a small build's time. The search itself is tested in
+    test_ml_automl and by every build of the committed specs
+    (``built_project``).
+    """
+    spec = project.root / "python_models" / "ml" / "_ml__models.yml"
+    text = spec.read_text()
+    for metric, candidates in _LINEAR_ONLY.items():
+        assert text.count(metric) == 1, metric
+        text = text.replace(metric, metric + candidates)
+    spec.write_text(text)
+
+
 def copy_project(destination: Path) -> Project:
     """Copy the dbt project (not its state) into ``destination``.
 

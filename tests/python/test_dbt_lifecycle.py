@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import Project
+from conftest import Project, linear_models_only
 
 from people_ml.ledger import read_log
 
@@ -110,6 +110,7 @@ def test_lifecycle_driven_by_the_commands(project: Project) -> None:
     seed = project.root / "seeds" / "run_status.csv"
     by = ("--by", "ana@example.com")
     _without_fairness_gates(project)
+    linear_models_only(project)
 
     _build(project)
     [(run_1, _, mode_1, _)] = _attrition_runs(project)

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 
 import pytest
-from conftest import Project
+from conftest import Project, linear_models_only
 
 pytestmark = pytest.mark.dbt
 
@@ -38,6 +38,7 @@ def _freeze(project: Project, run_id: str) -> None:
 
 
 def test_train_freeze_score_tamper_refresh(project: Project) -> None:
+    linear_models_only(project)
     # 1. The first build trains run 1.
     first = project.dbt("build", *SELECT)
     assert first.ok, first.output[-4000:]
