@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -221,7 +224,9 @@ def test_a_classifier_spec_cannot_score_a_frozen_hazard(trained, frame, store):
 
 def test_the_review_shadow_predicts_with_the_hazard(trained, frame, store):
     run = trained.run.iloc[0]
-    test = hazard_split(frame, spec()).test
+    # Runs see their frame by entity and month-end (people_ml.ml.train sorts it).
+    ordered = frame.sort_values(["worker_id", "sample_date"], kind="stable")
+    test = hazard_split(ordered.reset_index(drop=True), spec()).test
     shadow = predict_with_run(
         test,
         spec(),
@@ -235,3 +240,28 @@ def test_the_review_shadow_predicts_with_the_hazard(trained, frame, store):
     np.testing.assert_allclose(shadow.prediction, mine)
     assert shadow.threshold == run["decision_threshold"]
     assert MONTHS_AHEAD not in shadow.features
+
+
+@pytest.mark.parametrize("formulation", ["hazard", "classifier"])
+def test_the_same_rows_in_another_order_train_the_same_model(frame, formulation):
+    # dbt hands a Python model a view's rows in no set order (DuckDB scans in
+    # parallel): a run must not depend on it, or two builds of the same data
+    # choose different models and fail different gates.
+    if formulation == "classifier":
+        data = frame[frame["sample_date"].isin(MONTH_ENDS[::6].union([AS_OF]))]
+        left = data["exit_type"].notna().astype("boolean")
+        left[data["sample_date"] == AS_OF] = pd.NA
+        data = data.assign(has_exit_next_month=left)
+        run_spec = spec(formulation="classifier", horizons=None, label_horizon_months=0)
+    else:
+        data, run_spec = frame, spec()
+    shuffled = data.sample(frac=1.0, random_state=1)
+    outs = [
+        train(rows, run_spec, artifact_dir=Path(tempfile.mkdtemp()), run_id="same")
+        for rows in (data, shuffled)
+    ]
+    assert outs[0].run["cv_score"].iloc[0] == outs[1].run["cv_score"].iloc[0]
+    a, b = (o.predictions.sort_values("entity_id").reset_index(drop=True) for o in outs)
+    pd.testing.assert_series_equal(a["prediction"], b["prediction"])
+    i, j = (o.feature_importance.sort_values("feature") for o in outs)
+    np.testing.assert_array_equal(i["importance_lower"], j["importance_lower"])

@@ -4,6 +4,11 @@
 ``formulation``: a classifier or a regression (:mod:`._run`) or a
 discrete-time hazard (:mod:`._hazard_run`). Both return the same
 :class:`RunOutputs`.
+
+Both first put the frame in one order (entity, then sample date): dbt hands a
+Python model a view's rows in no set order, and the CV folds, the sampling of
+a hazard's rows and the bootstraps draw by position, so without it the same
+data could train a different model from one build to the next.
 """
 
 from __future__ import annotations
@@ -23,6 +28,14 @@ if TYPE_CHECKING:
 __all__ = ["score", "train"]
 
 
+def _in_order(frame: pd.DataFrame, spec: MLModelSpec) -> pd.DataFrame:
+    """The frame sorted by entity and sample date (stable), index reset."""
+    keys = [c for c in (spec.entity_id, spec.sample_date) if c in frame]
+    if not keys:
+        return frame
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
 def train(
     frame: pd.DataFrame, spec: MLModelSpec, *, artifact_dir: Path, run_id: str
 ) -> RunOutputs:
@@ -32,7 +45,9 @@ def train(
     is a person-month frame (:func:`people_ml.ml.hazard_split`).
     """
     pipeline = _hazard_run.train_hazard if spec.is_hazard else _run.train
-    return pipeline(frame, spec, artifact_dir=artifact_dir, run_id=run_id)
+    return pipeline(
+        _in_order(frame, spec), spec, artifact_dir=artifact_dir, run_id=run_id
+    )
 
 
 def score(
@@ -51,7 +66,7 @@ def score(
     """
     pipeline = _hazard_run.score_hazard if spec.is_hazard else _run.score
     return pipeline(
-        frame,
+        _in_order(frame, spec),
         spec,
         artifact_dir=artifact_dir,
         run_id=run_id,
