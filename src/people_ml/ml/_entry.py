@@ -6,9 +6,10 @@ discrete-time hazard (:mod:`._hazard_run`). Both return the same
 :class:`RunOutputs`.
 
 Both first put the frame in one order (entity, then sample date): dbt hands a
-Python model a view's rows in no set order, and the CV folds, the sampling of
-a hazard's rows and the bootstraps draw by position, so without it the same
-data could train a different model from one build to the next.
+Python model a view's rows in no set order, and a hazard's sampling of its
+look-ahead rows draws by position, so without it the same data trained a
+different model from one build to the next (any later positional draw would
+do the same).
 """
 
 from __future__ import annotations

@@ -81,9 +81,9 @@ def _split_notes(b: SplitBoundaries, model: HazardModel | None) -> list[RunWarni
             else f"{model.n_events} events kept at {model.event_rate:.3g}"
         )
         trained = (
-            f" ({model.n_train_rows} rows fitted: {ahead}, non-events kept at "
-            f"{model.non_event_rate:.3g}, {events}; at most max_train_rows"
-            ", the odds corrected for the sampling)"
+            f"; {model.n_train_rows} rows fitted: {ahead}, non-events kept at "
+            f"{model.non_event_rate:.3g}, {events}, at most max_train_rows, the "
+            "odds corrected for the sampling"
         )
     return [
         RunWarning(
