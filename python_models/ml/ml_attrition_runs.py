@@ -11,7 +11,7 @@ def model(dbt, session):
         incremental_strategy="append",
         on_schema_change="append_new_columns",
     )
-    frame = dbt.ref("int_attrition_person_months_labelled").df()
+    frame = dbt.ref("int_attrition_person_months_labelled")
     decisions = dbt.ref("ml_decision_log").df()
     return execute_run(
         spec_config=dbt.config.get("ml_model"),

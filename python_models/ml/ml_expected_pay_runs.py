@@ -13,7 +13,7 @@ def model(dbt, session):
         incremental_strategy="append",
         on_schema_change="append_new_columns",
     )
-    frame = dbt.ref("int_pay_samples_labelled").df()
+    frame = dbt.ref("int_pay_samples_labelled")
     decisions = dbt.ref("ml_decision_log").df()
     return execute_run(
         spec_config=dbt.config.get("ml_model"),

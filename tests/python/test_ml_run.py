@@ -376,6 +376,17 @@ def test_fingerprint_tracks_training_rows_only(trained, panel):
     changed = train_rows.copy()
     changed.iloc[5, changed.columns.get_loc("x2")] += 1e-9
     assert run_module.fingerprint(changed, spec) != fp
+    missing = train_rows.copy()
+    missing.iloc[5, missing.columns.get_loc("x2")] = np.nan
+    assert run_module.fingerprint(missing, spec) != fp
+    text = train_rows.copy()
+    text["grade"] = "a"
+    relabelled = text.copy()
+    relabelled.iloc[5, relabelled.columns.get_loc("grade")] = "b"
+    fp_text = run_module.fingerprint(text, spec)
+    assert run_module.fingerprint(relabelled, spec) != fp_text
+    renamed = train_rows.rename(columns={"x2": "x9"})
+    assert run_module.fingerprint(renamed, spec) != fp
 
 
 # A cheap spec for tests that train on purpose-built small frames.

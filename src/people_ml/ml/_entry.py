@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import _hazard_run, _run
+from ._order import in_order
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,10 +32,9 @@ __all__ = ["score", "train"]
 
 def _in_order(frame: pd.DataFrame, spec: MLModelSpec) -> pd.DataFrame:
     """The frame sorted by entity and sample date (stable), index reset."""
-    keys = [c for c in (spec.entity_id, spec.sample_date) if c in frame]
-    if not keys:
+    if spec.entity_id not in frame or spec.sample_date not in frame:
         return frame
-    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+    return in_order(frame, spec.entity_id, spec.sample_date)
 
 
 def train(
