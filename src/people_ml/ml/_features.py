@@ -298,6 +298,27 @@ def _to_days_before(
     return delta.to_numpy(dtype=float, na_value=np.nan)
 
 
+def _to_text(s: pd.Series) -> np.ndarray:
+    """Each value as ``str(value)``, ``np.nan`` for missing (object array).
+
+    Rendered once per distinct value (a column has few), not once per row. An
+    object column of mixed types renders row by row: ``1``, ``1.0`` and
+    ``True`` are one value to a hash table but three categories here.
+    """
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in (
+        "string",
+        "empty",
+    ):
+        return np.array(
+            [np.nan if pd.isna(v) else str(v) for v in s.astype(object)],
+            dtype=object,
+        )
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    # Code -1 (missing) reads the last label: nan.
+    labels = np.array([*(str(u) for u in uniques), np.nan], dtype=object)
+    return labels[codes]
+
+
 def coerce_features(
     frame: pd.DataFrame,
     schema: Sequence[FeatureSchema],
@@ -341,10 +362,7 @@ def coerce_features(
         elif f.kind == "date":
             cols[f.name] = _to_days_before(s, sample_dates, f.name)
         elif f.kind == "categorical":
-            text = s.astype(object)
-            cols[f.name] = np.array(
-                [np.nan if pd.isna(v) else str(v) for v in text], dtype=object
-            )
+            cols[f.name] = _to_text(s)
         else:
             raise DataError(f"feature {f.name!r} has unsupported kind {f.kind!r}")
     return pd.DataFrame(cols, index=frame.index)

@@ -54,22 +54,29 @@ REFIT_EXPLAIN_ROWS = 5_000
 
 
 def _entity_bootstrap(
-    groups: np.ndarray, max_rows: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Row positions of entities drawn with replacement, at most ``max_rows``."""
+    groups: np.ndarray, max_rows: int, rng: np.random.Generator, count: int = 1
+) -> list[np.ndarray]:
+    """Row positions of entities drawn with replacement, at most ``max_rows``.
+
+    ``count`` resamples, drawn one after another from ``rng``; the entities
+    are indexed once for all of them.
+    """
     codes, _ = pd.factorize(pd.Series(groups), sort=True)
     order = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    drawn = rng.integers(0, len(sizes), size=len(sizes))
     target = min(len(groups), max_rows)
-    keep = np.cumsum(sizes[drawn]) <= target
-    keep[0] = True  # at least one entity, however large
-    drawn = drawn[keep]
-    lengths = sizes[drawn]
-    # Each drawn entity's rows, concatenated: start + 0, 1, ..., length - 1.
-    offsets = np.repeat(starts[drawn] - np.cumsum(lengths) + lengths, lengths)
-    return order[offsets + np.arange(lengths.sum())]
+    resamples = []
+    for _ in range(count):
+        drawn = rng.integers(0, len(sizes), size=len(sizes))
+        keep = np.cumsum(sizes[drawn]) <= target
+        keep[0] = True  # at least one entity, however large
+        drawn = drawn[keep]
+        lengths = sizes[drawn]
+        # Each drawn entity's rows, concatenated: start + 0, 1, ..., length - 1.
+        offsets = np.repeat(starts[drawn] - np.cumsum(lengths) + lengths, lengths)
+        resamples.append(order[offsets + np.arange(lengths.sum())])
+    return resamples
 
 
 def fit_refits(
@@ -110,16 +117,20 @@ def fit_refits(
     """
     if count < 1 or len(frame) == 0:
         return ()
-    prepared = model.prepare(frame, sample_dates)
     y = encode_target(target, model.problem_type)
     rng = np.random.default_rng(random_state)
+    draws = _entity_bootstrap(np.asarray(groups), max_rows, rng, count)
+    # Prepare only the rows some resample drew (a row's preparation reads that
+    # row alone): a hazard's training rows are many times the refits' budget.
+    drawn = np.unique(np.concatenate(draws))
+    dates = None if sample_dates is None else np.asarray(sample_dates)[drawn]
+    prepared = model.prepare(frame.iloc[drawn], dates)
     refits = []
-    for _ in range(count):
-        rows = _entity_bootstrap(np.asarray(groups), max_rows, rng)
+    for rows in draws:
         if model.problem_type != "regression" and len(np.unique(y[rows])) < 2:
             continue
         pipeline = clone(model.pipeline)
-        X = prepared.iloc[rows]
+        X = prepared.iloc[np.searchsorted(drawn, rows)]
         with limit_threads(), warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             pipeline.fit(X, y[rows])
