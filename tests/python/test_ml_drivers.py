@@ -47,14 +47,11 @@ KINDS = {
 }
 
 
-@pytest.fixture(scope="module")
-def linear():
-    """A logistic regression of a U-shaped rating, a slope, noise and a category.
+def _linear_problem(rng: np.random.Generator):
+    """Feature values and a function fitting the logistic regression on rows.
 
-    With eight refits on bootstrap resamples of its training rows, as a run
-    has (people_ml.ml._refits), explaining the same rows.
+    The function returns the fitted model's exact SHAP values of every row.
     """
-    rng = np.random.default_rng(3)
     rating = rng.choice(
         [1.0, 2.0, 3.0, 4.0, 5.0], size=N, p=[0.06, 0.14, 0.45, 0.25, 0.10]
     )
@@ -98,6 +95,18 @@ def linear():
         model.fit(design.iloc[rows], y[rows])
         return _linear_shap(design, design.iloc[rows], model.coef_[0], groups)
 
+    return values, fit
+
+
+@pytest.fixture(scope="module")
+def linear():
+    """A logistic regression of a U-shaped rating, a slope, noise and a category.
+
+    With eight refits on bootstrap resamples of its training rows, as a run
+    has (people_ml.ml._refits), explaining the same rows.
+    """
+    rng = np.random.default_rng(3)
+    values, fit = _linear_problem(rng)
     shap = fit(np.arange(N))
     refits = [fit(rng.integers(0, N, size=N)) for _ in range(8)]
     drivers = explain_drivers(
@@ -290,3 +299,49 @@ def test_no_rows_gives_unclear_drivers_without_effects():
 def test_mismatched_frames_are_refused():
     with pytest.raises(MLError, match="same rows and features"):
         explain_drivers(pd.DataFrame({"a": [1.0]}), pd.DataFrame({"b": [0.1]}))
+
+
+def _widths(drivers) -> np.ndarray:
+    """Interval widths: importance of each feature, then each level's effect."""
+    imp = drivers.importance.set_index("feature")
+    effects = drivers.effects
+    return np.concatenate(
+        [
+            (imp["importance_upper"] - imp["importance_lower"]).to_numpy(float),
+            (effects["mean_shap_upper"] - effects["mean_shap_lower"]).to_numpy(float),
+        ]
+    )
+
+
+def test_refits_on_a_quarter_of_the_rows_are_scaled_to_the_models_size():
+    """m-out-of-n: refits on N/4 rows, scaled by sqrt(1/4), match refits on N."""
+    rng = np.random.default_rng(11)
+    values, fit = _linear_problem(rng)
+    shap = fit(np.arange(N))
+    full = [fit(rng.integers(0, N, size=N)) for _ in range(8)]
+    quarter = [fit(rng.integers(0, N, size=N // 4)) for _ in range(8)]
+
+    def drivers(refits, fractions=None):
+        return explain_drivers(
+            values,
+            shap,
+            refit_shap_values=refits,
+            refit_fractions=fractions,
+            kinds=KINDS,
+            random_state=1,
+        )
+
+    reference = _widths(drivers(full))
+    unscaled = _widths(drivers(quarter)) / reference
+    scaled = _widths(drivers(quarter, [0.25] * 8)) / reference
+    # Unscaled, a model fitted on a quarter of the rows looks about twice as
+    # uncertain as the model is; scaled, about as uncertain as refits on all.
+    assert np.median(unscaled) > 1.5
+    assert 0.7 < np.median(scaled) < 1.4
+    # A fraction of 1 for every refit changes nothing.
+    same = drivers(full, [1.0] * 8)
+    pd.testing.assert_frame_equal(same.importance, drivers(full).importance)
+    with pytest.raises(MLError, match="refit_fractions"):
+        drivers(full, [0.0] * 8)
+    with pytest.raises(MLError, match="refit_fractions"):
+        drivers(full, [0.5])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.base import clone
 
 from people_ml.ml import fit_automl
@@ -64,6 +65,8 @@ def test_refits_prepare_only_drawn_rows_and_fit_what_a_full_preparation_fits():
     probe = prepared.head(50)
     for refit, rows in zip(refits, draws, strict=True):
         assert len(rows) <= 400
+        # What the drivers scale the refit's departure from the model by.
+        assert refit.resample_fraction == pytest.approx(len(rows) / len(frame))
         # Whole entities: every drawn entity brings all of its rows.
         drawn = frame["employee_id"].iloc[rows]
         assert (drawn.value_counts() % 4 == 0).all()

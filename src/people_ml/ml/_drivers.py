@@ -10,8 +10,12 @@ what each driver does (frames in, frames out):
   the run has refits of its model (:mod:`._refits`: the winning pipeline
   refitted on resamples of the training people), takes its SHAP values from
   one refit in turn, so the interval carries the model's uncertainty as well as
-  the rows'. The interval is the estimate plus or minus a quantile (Student's t
-  with one degree of freedom fewer than the refits; normal without refits)
+  the rows'. A refit fitted on fewer rows than the model, or explaining fewer
+  rows than the run, varies more than the run's estimate: each part of a
+  replicate's deviation is scaled by the square root of its size ratio (the
+  m-out-of-n bootstrap; see :func:`explain_drivers`). The interval is the
+  estimate plus or minus a quantile (Student's t with one degree of freedom
+  fewer than the refits; normal without refits)
   times the replicates' root-mean-square deviation from the estimate, clipped
   to the statistic's range.
   Without refits (a pickle made before them) it is a plain row bootstrap:
@@ -451,12 +455,40 @@ def _statistics(sums: np.ndarray, kind: str, n_levels: int) -> dict[str, np.ndar
     return out
 
 
+def _rescaled(
+    point: dict[str, np.ndarray],
+    own: dict[str, np.ndarray],
+    refit: dict[str, np.ndarray],
+    row_scale: float,
+    model_scale: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Replicates as ``point + row_scale (own - point) + scale (refit - own)``.
+
+    ``own``: the model's statistic on a replicate's resampled rows; ``refit``:
+    the replicate's refit's on the same rows. The first difference is the
+    rows' sampling, the second the model's; each is scaled to the sizes the
+    run's estimate rests on (see :func:`explain_drivers`).
+    """
+    out = dict(refit)
+    for key in ("importance", "correlation", "means"):
+        if key not in refit:
+            continue
+        scale = model_scale.reshape((-1,) + (1,) * (refit[key].ndim - 1))
+        out[key] = (
+            point[key]
+            + row_scale * (own[key] - point[key])
+            + scale * (refit[key] - own[key])
+        )
+    return out
+
+
 def explain_drivers(
     values: pd.DataFrame,
     shap_values: pd.DataFrame,
     *,
     refit_shap_values: Sequence[pd.DataFrame] = (),
     refit_rows: np.ndarray | None = None,
+    refit_fractions: Sequence[float] | None = None,
     kinds: Mapping[str, str] | None = None,
     replicates: int = BOOTSTRAP_REPLICATES,
     level: float = INTERVAL_LEVEL,
@@ -481,6 +513,15 @@ def explain_drivers(
     refit_rows : ndarray of int, optional
         Positions in ``values`` of the rows the refits explained (default:
         all).
+    refit_fractions : sequence of float, optional
+        Each refit's resample rows over the model's training rows
+        (:func:`._refits.resample_fractions`; default: 1 each). A replicate's
+        deviation from the estimate is split in two and each part scaled to
+        what the run's own data would show: the refit's departure from the
+        model on the resampled rows by ``sqrt(fraction)`` (a model fitted on
+        ``m`` of ``n`` rows varies ``sqrt(n / m)`` times as much), and the
+        resampled rows' departure from all explained rows by ``sqrt(len(
+        refit_rows) / len(values))``.
     kinds : mapping of str to str, optional
         The model's kind of each feature (``'numeric'``, ``'boolean'``,
         ``'categorical'``, ``'date'``, as in :class:`FeatureSchema`); by
@@ -539,16 +580,33 @@ def explain_drivers(
     ]
     if any(len(r) != len(rows_r) for r in refits):
         raise MLError("every refit's SHAP values need one row per refit row")
+    fractions = np.ones(len(refits))
+    if refit_fractions is not None:
+        fractions = np.asarray(refit_fractions, dtype=float)
+        if (
+            len(fractions) != len(refits)
+            or not ((fractions > 0) & (fractions <= 1)).all()
+        ):
+            raise MLError(
+                f"refit_fractions needs one fraction in (0, 1] per refit; got "
+                f"{list(fractions)} for {len(refits)} refit(s)"
+            )
     df = len(refits) - 1 if len(refits) > 1 else None
     quantile = _quantile(level, df)
     shap = shap_values.to_numpy(dtype=float, na_value=np.nan)
     rng = np.random.default_rng(random_state)
+    # Per replicate: how much of its refit's departure from the model counts.
+    model_scale = np.ones(replicates)
+    row_scale = 1.0
     if refits:
         weights = _bootstrap_weights(len(rows_r), replicates, rng)
         sources = [
             (rows_r, refit, np.arange(r, replicates, len(refits)))
             for r, refit in enumerate(refits)
         ]
+        for r in range(len(refits)):
+            model_scale[r :: len(refits)] = np.sqrt(fractions[r])
+        row_scale = float(np.sqrt(len(rows_r) / n))
     else:
         weights = _bootstrap_weights(n, replicates, rng)
         sources = [(np.arange(n), shap, np.arange(replicates))]
@@ -586,6 +644,17 @@ def explain_drivers(
                 sampled = np.full((replicates, block.shape[1]), np.nan)
             sampled[which] = _resampled_sums(weights[which], block)
         replicated = _statistics(sampled, driver_kind, k)
+        if refits:
+            # The model's own SHAP values on the same resampled rows.
+            block = _blocks(
+                x[rows_r],
+                shap[rows_r, j],
+                None if codes is None else codes[rows_r],
+                k,
+                driver_kind,
+            )
+            own = _statistics(_resampled_sums(weights, block), driver_kind, k)
+            replicated = _rescaled(point, own, replicated, row_scale, model_scale)
         importance = float(point["importance"][0])
         imp_lower, imp_upper = _interval(
             point["importance"],

@@ -37,7 +37,7 @@ from ._outputs import (
     warnings_frame,
 )
 from ._reference import TrainingReference, build_reference
-from ._refits import explain_refits, fit_refits
+from ._refits import explain_refits, fit_refits, resample_fractions
 from ._run import (
     ModelArtifact,
     _compatible,
@@ -236,6 +236,7 @@ def _explain(
         pd.DataFrame(expl.values, columns=features),
         refit_shap_values=refit_shap,
         refit_rows=rows,
+        refit_fractions=resample_fractions(refits),
         kinds={f: schema[f] for f in features},
         random_state=spec.random_state,
     )

@@ -111,6 +111,10 @@ class FittedModel:
         How class imbalance was handled.
     background_mean, background_cov : ndarray or None
         Moments of the transformed training matrix for ``LinearExplainer``.
+    resample_fraction : float or None
+        A refit's (:mod:`._refits`): the rows of its resample over the rows
+        the model was fitted on (1 when the resample is as large). None for the
+        model itself and for refits in older pickles.
     """
 
     problem_type: str
@@ -127,6 +131,7 @@ class FittedModel:
     class_balance: str = "not applicable"
     background_mean: np.ndarray | None = field(default=None, repr=False)
     background_cov: np.ndarray | None = field(default=None, repr=False)
+    resample_fraction: float | None = None
 
     @property
     def features(self) -> tuple[str, ...]:

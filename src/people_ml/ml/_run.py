@@ -43,7 +43,7 @@ from ._outputs import (
 )
 from ._profile import profile_features
 from ._reference import TrainingReference, build_reference
-from ._refits import explain_refits, fit_refits
+from ._refits import explain_refits, fit_refits, resample_fractions
 from ._spec import MLModelSpec
 from ._split import SplitBoundaries, TimeSplit, time_split
 from ._target import encode_target
@@ -177,6 +177,7 @@ def _predict_and_explain(
         pd.DataFrame(expl.values, columns=features),
         refit_shap_values=refit_shap,
         refit_rows=rows,
+        refit_fractions=resample_fractions(refits),
         kinds={f.name: f.kind for f in model.schema},
         random_state=spec.random_state,
     )
