@@ -338,6 +338,19 @@ def test_refits_on_a_quarter_of_the_rows_are_scaled_to_the_models_size():
     # uncertain as the model is; scaled, about as uncertain as refits on all.
     assert np.median(unscaled) > 1.5
     assert 0.7 < np.median(scaled) < 1.4
+    # A refit that saw too few of a level's people (fraction x people < 10)
+    # keeps that level's spread as it is; the importance is still scaled.
+    tiny = drivers(quarter, [0.004] * 8)
+    as_is = drivers(quarter)
+    np.testing.assert_allclose(
+        tiny.effects["mean_shap_upper"], as_is.effects["mean_shap_upper"]
+    )
+    imp = tiny.importance.set_index("feature")
+    wide = as_is.importance.set_index("feature")
+    assert (
+        (imp["importance_upper"] - imp["importance_lower"])
+        < (wide["importance_upper"] - wide["importance_lower"])
+    ).all()
     # A fraction of 1 for every refit changes nothing.
     same = drivers(full, [1.0] * 8)
     pd.testing.assert_frame_equal(same.importance, drivers(full).importance)

@@ -467,13 +467,21 @@ def _rescaled(
     ``own``: the model's statistic on a replicate's resampled rows; ``refit``:
     the replicate's refit's on the same rows. The first difference is the
     rows' sampling, the second the model's; each is scaled to the sizes the
-    run's estimate rests on (see :func:`explain_drivers`).
+    run's estimate rests on (see :func:`explain_drivers`), except a level's
+    effect where the refit saw fewer than :data:`MIN_LEVEL_ENTITIES` of its
+    people (about ``fraction`` times the level's explained people).
     """
     out = dict(refit)
     for key in ("importance", "correlation", "means"):
         if key not in refit:
             continue
         scale = model_scale.reshape((-1,) + (1,) * (refit[key].ndim - 1))
+        if key == "means":
+            # A level the refit saw few people of (fraction x people below
+            # MIN_LEVEL_ENTITIES) rests on the penalty more than on the data:
+            # its spread is no model's fitted on more rows; keep it unscaled.
+            seen = scale**2 * point["counts"] >= MIN_LEVEL_ENTITIES
+            scale = np.where(seen, scale, 1.0)
         out[key] = (
             point[key]
             + row_scale * (own[key] - point[key])
@@ -521,7 +529,10 @@ def explain_drivers(
         model on the resampled rows by ``sqrt(fraction)`` (a model fitted on
         ``m`` of ``n`` rows varies ``sqrt(n / m)`` times as much), and the
         resampled rows' departure from all explained rows by ``sqrt(len(
-        refit_rows) / len(values))``.
+        refit_rows) / len(values))``. A level's effect keeps its refit's
+        departure unscaled where ``fraction`` times the level's people is below
+        :data:`MIN_LEVEL_ENTITIES`: a refit that saw a handful of them rests on
+        its penalty, not on a smaller sample of the model's data.
     kinds : mapping of str to str, optional
         The model's kind of each feature (``'numeric'``, ``'boolean'``,
         ``'categorical'``, ``'date'``, as in :class:`FeatureSchema`); by
