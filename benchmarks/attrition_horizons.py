@@ -70,7 +70,7 @@ from people_ml.ml import (
     time_split,
 )
 from people_ml.project import isolated_env
-from people_ml.runs import candidate_features
+from people_ml.ml import candidate_features
 from people_ml.synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]

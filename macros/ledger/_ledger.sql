@@ -98,6 +98,16 @@
         message string
     );
 
+    create table if not exists ml_store.data_quality (
+        run_id string not null,
+        check_name string not null,
+        severity string,
+        column_name string,
+        row_count bigint,
+        message string,
+        fix string
+    );
+
     create table if not exists ml_store.test_predictions (
         run_id string not null,
         entity_id string not null,
@@ -252,6 +262,11 @@
     alter table ml_store.warnings add column if not exists severity string;
     alter table ml_store.warnings add column if not exists code string;
     alter table ml_store.warnings add column if not exists message string;
+    alter table ml_store.data_quality add column if not exists severity string;
+    alter table ml_store.data_quality add column if not exists column_name string;
+    alter table ml_store.data_quality add column if not exists row_count bigint;
+    alter table ml_store.data_quality add column if not exists message string;
+    alter table ml_store.data_quality add column if not exists fix string;
     alter table ml_store.test_predictions add column if not exists sample_date date;
     alter table ml_store.test_predictions add column if not exists actual double;
     alter table ml_store.test_predictions add column if not exists prediction double;
@@ -407,5 +422,5 @@
 
 {#- The ml_store tables, by name. -#}
 {% macro ledger_store_tables() %}
-    {{ return(['predictions', 'horizon_predictions', 'shap_values', 'feature_importance', 'feature_effects', 'metrics', 'feature_profiles', 'warnings', 'test_predictions', 'group_metrics', 'run_comparisons', 'driver_comparisons', 'comparison_movers', 'gate_results', 'feature_drift', 'drift_bins', 'input_issues']) }}
+    {{ return(['predictions', 'horizon_predictions', 'shap_values', 'feature_importance', 'feature_effects', 'metrics', 'feature_profiles', 'warnings', 'data_quality', 'test_predictions', 'group_metrics', 'run_comparisons', 'driver_comparisons', 'comparison_movers', 'gate_results', 'feature_drift', 'drift_bins', 'input_issues']) }}
 {% endmacro %}

@@ -24,7 +24,13 @@ import pyarrow as pa
 from people_ml import ledger
 from people_ml.ledger.contract import RUN_RECORD, STORE_SCHEMA, STORE_TABLES, conform
 from people_ml.ledger.records import decisions_from_frame, loaded_decisions
-from people_ml.ml import FollowUp, MLModelSpec, RunOutputs, score, train
+from people_ml.ml import (
+    MLModelSpec,
+    RunOutputs,
+    candidate_features,
+    score,
+    train,
+)
 from people_ml.ml._outputs import ML_STORE_TABLES
 from people_ml.monitoring import (
     MONITORING_TABLES,
@@ -361,18 +367,6 @@ def _risk_bands(config: Any) -> tuple[float, float]:
         float(config.get("high_percentile", 0.90)),
         float(config.get("medium_percentile", 0.70)),
     )
-
-
-def candidate_features(frame: pd.DataFrame, spec: MLModelSpec) -> list[str]:
-    """The columns AutoML may use as features under the spec."""
-    if spec.features is not None:
-        return list(spec.features)
-    never = {spec.entity_id, spec.sample_date, spec.target}
-    never |= set(spec.exclude) | set(spec.keep_columns)
-    if spec.is_hazard:
-        # The follow-up tells the future: a hazard never uses it.
-        never |= set(FollowUp().columns())
-    return [c for c in frame.columns if c not in never]
 
 
 def _previous_run_id(runs: pd.DataFrame) -> str | None:

@@ -9,8 +9,7 @@ import pytest
 import yaml
 from conftest import Project
 
-from people_ml.ml import MLModelSpec
-from people_ml.runs import candidate_features
+from people_ml.ml import MLModelSpec, candidate_features
 
 pytestmark = pytest.mark.dbt
 

@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 from test_ml_support import SPEC_BASE, make_panel
 
-from people_ml.ml import DataError, MLModelSpec, SplitError, time_split
+from people_ml.ml import (
+    DataError,
+    MLModelSpec,
+    SpecError,
+    SplitError,
+    holdout_split,
+    time_split,
+)
 
 
 def _spec(**overrides):
@@ -95,3 +102,96 @@ def test_missing_contract_column():
     frame = make_panel(n_entities=20, n_months=24).drop(columns=["sample_date"])
     with pytest.raises(DataError, match="sample_date"):
         time_split(frame, _spec())
+
+
+# --- split: holdout (flat exports) -----------------------------------------
+
+
+def _flat(n: int = 400, leavers: int = 80, *, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    y = np.zeros(n, dtype=int)
+    y[rng.choice(n, leavers, replace=False)] = 1
+    return pd.DataFrame(
+        {
+            "person": [f"P{i:04d}" for i in range(n)],
+            "export_date": pd.Timestamp("2024-06-30"),
+            "left": y,
+            "x": rng.normal(size=n),
+        }
+    )
+
+
+def _holdout_spec(**overrides: object) -> MLModelSpec:
+    return MLModelSpec.from_config(
+        {
+            "key": "flat",
+            "problem_type": "binary_classification",
+            "entity_id": "person",
+            "sample_date": "export_date",
+            "target": "left",
+            "label_horizon_months": 0,
+            "split": "holdout",
+            "predict_rows": "negative_class",
+            **overrides,
+        }
+    )
+
+
+def test_holdout_holds_out_the_test_share_of_each_class() -> None:
+    frame = _flat()
+    split = holdout_split(frame, _holdout_spec(test_share=0.25))
+    assert len(split.test) == 100
+    assert int(split.test["left"].sum()) == 20  # a quarter of the 80 leavers
+    assert len(split.train) == 300
+    assert set(split.train["person"]).isdisjoint(split.test["person"])
+    # negative_class: the 320 people still employed are scored.
+    assert len(split.predict) == 320 and not split.predict["left"].any()
+    assert split.boundaries.train_cutoff is None
+
+
+def test_holdout_keeps_a_person_on_one_side_and_in_any_row_order() -> None:
+    frame = _flat()
+    again = frame.assign(export_date=pd.Timestamp("2023-06-30"))
+    panel = pd.concat([frame, again], ignore_index=True)
+    spec = _holdout_spec()
+    split = holdout_split(panel, spec)
+    assert set(split.train["person"]).isdisjoint(split.test["person"])
+    shuffled = holdout_split(panel.sample(frac=1.0, random_state=1), spec)
+    assert set(shuffled.test["person"]) == set(split.test["person"])
+    other_seed = holdout_split(panel, _holdout_spec(random_state=9))
+    assert set(other_seed.test["person"]) != set(split.test["person"])
+
+
+def test_holdout_keeps_people_on_their_side_when_people_join() -> None:
+    frame = _flat()
+    spec = _holdout_spec()
+    before = set(holdout_split(frame, spec).test["person"])
+    joined = pd.concat(
+        [frame, _flat(20, 4, seed=5).assign(person=lambda f: "N" + f["person"])],
+        ignore_index=True,
+    )
+    after = set(holdout_split(joined, spec).test["person"])
+    assert len(before - after) <= 6  # only people near the cut move
+
+
+def test_holdout_with_nothing_to_predict_names_the_fix() -> None:
+    spec = _holdout_spec(predict_rows="unlabelled")
+    with pytest.raises(SplitError, match="predict_rows: negative_class"):
+        holdout_split(_flat(), spec)
+
+
+def test_time_split_on_one_sample_date_points_to_holdout() -> None:
+    spec = _holdout_spec(split="time", predict_rows="unlabelled")
+    frame = _flat()
+    frame.loc[:9, "left"] = None
+    with pytest.raises(
+        SplitError, match="all 390 labelled rows are at one sample date"
+    ):
+        time_split(frame, spec)
+
+
+def test_holdout_is_for_classifiers_and_regressions_not_hazards() -> None:
+    with pytest.raises(SpecError, match="split"):
+        _holdout_spec(formulation="hazard", horizons=[12], label_horizon_months=12)
+    with pytest.raises(SpecError, match="only with split: holdout"):
+        _holdout_spec(split="time", predict_rows="unlabelled", test_share=0.3)

@@ -265,6 +265,20 @@ STORE_TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "data_quality",
+            "The data-quality gate's findings, one row per run and finding "
+            "(people_ml.quality): the check, its severity, the place, the fix.",
+            (
+                _RUN_ID,
+                Column("check_name", "string", "The check (people_ml.quality).", False),
+                Column("severity", "string", "warn (recorded) or fail (refused)."),
+                Column("column_name", "string", "The column (null: about rows)."),
+                Column("row_count", "bigint", "Rows affected."),
+                Column("message", "string", "The problem and its place."),
+                Column("fix", "string", "What to do."),
+            ),
+        ),
+        Table(
             "test_predictions",
             "One row per run and test-period row: the outcome and the prediction.",
             (

@@ -117,6 +117,7 @@ from ._metrics import choose_threshold, evaluate
 from ._model import Explanation, FittedModel, Predictions
 from ._outputs import OUTPUT_COLUMNS, RunOutputs
 from ._profile import profile_features
+from ._quality import candidate_features
 from ._reference import (
     FeatureReference,
     TrainingReference,
@@ -132,6 +133,8 @@ from ._split import (
     SplitBoundaries,
     TimeSplit,
     hazard_split,
+    holdout_split,
+    split_frame,
     time_split,
 )
 
@@ -166,6 +169,7 @@ __all__ = [
     "SplitError",
     "TimeSplit",
     "TrainingReference",
+    "candidate_features",
     "censor_at",
     "choose_threshold",
     "clocks_from_config",
@@ -174,6 +178,7 @@ __all__ = [
     "fit_automl",
     "fit_hazard",
     "hazard_split",
+    "holdout_split",
     "horizon_labels",
     "level_counts",
     "load_artifact",
@@ -184,6 +189,7 @@ __all__ = [
     "save_artifact",
     "score",
     "sha256_file",
+    "split_frame",
     "time_split",
     "train",
 ]

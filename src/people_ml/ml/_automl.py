@@ -45,7 +45,7 @@ from ._target import encode_target
 from ._threads import limit_threads
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["AutoMLResult", "CandidateResult", "fit_automl"]
 
@@ -222,6 +222,7 @@ def fit_automl(
     features: Sequence[str] | None = None,
     exclude: Sequence[str] = (),
     keep_columns: Sequence[str] = (),
+    dropped: Mapping[str, str] | None = None,
     tuning_max_rows: int | None = DEFAULT_TUNING_MAX_ROWS,
     selection_rule: str = "one_standard_error",
     prune_features: bool = True,
@@ -256,6 +257,9 @@ def fit_automl(
     random_state : int, default=0
     features, exclude, keep_columns : optional
         As in :class:`MLModelSpec`.
+    dropped : mapping of str to str, optional
+        Columns that never become features, with the reason the profile
+        states (the data-quality gate's drops).
     tuning_max_rows : int or None, default=DEFAULT_TUNING_MAX_ROWS
         Above this many rows the profile, the search, calibration and the
         threshold use a sample of whole entities (all rows of the people
@@ -305,6 +309,7 @@ def fit_automl(
         "features": features,
         "exclude": exclude,
         "keep_columns": keep_columns,
+        "dropped": dict(dropped or {}),
         "selection_rule": selection_rule,
         "prune_features": prune_features,
         "seasonal_calibration": seasonal_calibration,
@@ -439,6 +444,7 @@ def _fit_automl(
     features: Sequence[str] | None = None,
     exclude: Sequence[str] = (),
     keep_columns: Sequence[str] = (),
+    dropped: Mapping[str, str] | None = None,
     selection_rule: str = "one_standard_error",
     prune_features: bool = True,
     seasonal_calibration: bool = True,
@@ -465,6 +471,7 @@ def _fit_automl(
         features=features,
         exclude=exclude,
         keep_columns=keep_columns,
+        dropped=dropped,
         groups=groups_arr,
         has_sample_dates=sample_dates is not None,
     )

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from people_ml.quality import is_code_name
+
 from ._exceptions import DataError
 
 if TYPE_CHECKING:
@@ -145,6 +147,9 @@ def detect_type(
             and np.all(np.mod(uniq, 1) == 0)
         ):
             return "identifier", "integer codes with an id-like name"
+        if is_code_name(str(s.name)) and np.all(np.mod(uniq, 1) == 0):
+            # A department id or a zip code: categories, never a scaled number.
+            return "categorical", "integer codes with a code-like name"
         return "numeric", ""
     if _is_text(s) or isinstance(s.dtype, pd.CategoricalDtype):
         if n == 0:

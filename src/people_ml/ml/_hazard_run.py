@@ -31,11 +31,13 @@ from ._outputs import (
     metrics_frame,
     predictions_frame,
     profiles_frame,
+    quality_frame,
     run_record,
     shap_frame,
     test_predictions_frame,
     warnings_frame,
 )
+from ._quality import annotate_profile, inspect_frame, inspect_score
 from ._reference import TrainingReference, build_reference
 from ._refits import explain_refits, fit_refits, resample_fractions
 from ._run import (
@@ -287,6 +289,8 @@ def train_hazard(
         model's out-of-fold metrics (``'cv'``: a month's event, not the
         horizon's).
     """
+    quality = inspect_frame(frame, spec)
+    quality.enforce(spec.key)
     split = hazard_split(frame, spec)
     b = split.boundaries
     fit_started = time.perf_counter()
@@ -309,6 +313,7 @@ def train_hazard(
         features=spec.features,
         exclude=spec.exclude,
         keep_columns=spec.keep_columns,
+        dropped=quality.dropped_columns(),
     )
     model.horizon_months = spec.label_horizon_months
     model.horizons = tuple(spec.horizons or (spec.label_horizon_months,))
@@ -332,6 +337,9 @@ def train_hazard(
     )
     fit_seconds = time.perf_counter() - fit_started
     result = model.automl
+    quality += inspect_score(result.cv_metrics, spec)
+    quality.enforce(spec.key)
+    profile = annotate_profile(result.profile, quality)
     notes = _split_notes(b, model)
     notes += [n for n in result.warnings if n.code != "threshold"]
     notes += threshold_notes
@@ -368,7 +376,7 @@ def train_hazard(
         "selection_metric": result.selection_metric,
         "cv_score": result.cv_score,
         "candidates": [c.to_dict() for c in result.candidates],
-        "profile": result.profile,
+        "profile": profile,
         "reference": reference.to_dict(),
     }
     artifact = ModelArtifact(
@@ -403,9 +411,10 @@ def train_hazard(
     return RunOutputs(
         run=run,
         metrics=metrics_frame(run_id, parts),
-        feature_profiles=profiles_frame(run_id, result.profile),
+        feature_profiles=profiles_frame(run_id, profile),
         warnings=warnings_frame(run_id, notes),
         test_predictions=test_predictions,
+        data_quality=quality_frame(run_id, quality),
         reference=reference,
         **frames,
     )

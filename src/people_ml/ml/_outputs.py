@@ -29,6 +29,8 @@ from ._features import render_values
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from people_ml.quality import QualityReport
+
     from ._drivers import Drivers
     from ._model import Explanation, FittedModel, Predictions
     from ._reference import TrainingReference
@@ -45,6 +47,7 @@ __all__ = [
     "metrics_frame",
     "predictions_frame",
     "profiles_frame",
+    "quality_frame",
     "render_values",
     "run_record",
     "shap_frame",
@@ -71,6 +74,7 @@ ML_STORE_TABLES = (
     "warnings",
     "test_predictions",
     "horizon_predictions",
+    "data_quality",
 )
 
 #: The contract table of every :class:`RunOutputs` frame.
@@ -117,6 +121,9 @@ class RunOutputs:
     horizon_predictions: pd.DataFrame = field(
         default_factory=lambda: _empty("horizon_predictions")
     )
+    #: The data-quality gate's findings (:mod:`people_ml.quality`); empty
+    #: for a scored run and a clean frame.
+    data_quality: pd.DataFrame = field(default_factory=lambda: _empty("data_quality"))
     #: The training-data summary of the model used (its own for a trained
     #: run, the frozen run's for a scored one; None for a pickle that
     #: predates stored references). Not a table: monitoring reads it.
@@ -243,6 +250,13 @@ def run_record(
         "explain_seconds": timings["explain_seconds"],
     }
     return conform(pd.DataFrame([values]), RUN_OUTPUT)
+
+
+def quality_frame(run_id: str, report: QualityReport) -> pd.DataFrame:
+    """The ``data_quality`` rows of a run's gate report."""
+    frame = report.frame()
+    frame.insert(0, "run_id", run_id)
+    return conform(frame, STORE_TABLES["data_quality"])
 
 
 def warnings_frame(run_id: str, notes: list[RunWarning]) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from ._exceptions import DataError
 from ._features import detect_type
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
     "LEAKAGE_THRESHOLD",
@@ -140,6 +140,7 @@ def profile_features(
     features: Sequence[str] | None = None,
     exclude: Sequence[str] = (),
     keep_columns: Sequence[str] = (),
+    dropped: Mapping[str, str] | None = None,
     groups: pd.Series | np.ndarray | None = None,
     has_sample_dates: bool = False,
 ) -> pd.DataFrame:
@@ -160,6 +161,8 @@ def profile_features(
         Columns dropped as excluded by the spec.
     keep_columns : sequence of str
         Columns kept for analysis only (never features).
+    dropped : mapping of str to str, optional
+        Columns dropped for the reason given (the data-quality gate's).
     groups : array-like or None
         Entity id per row (for identifier detection on panel data).
     has_sample_dates : bool, default=False
@@ -186,6 +189,7 @@ def profile_features(
                 f"spec features {absent} are not columns of the input frame; "
                 f"available: {list(X.columns)[:30]}"
             )
+    dropped = dict(dropped or {})
     y_arr = None if y is None else np.asarray(y)
     n_rows = len(X)
     rows = []
@@ -210,6 +214,8 @@ def profile_features(
             )
         elif col in exclude:
             status, reason = "dropped", "excluded by spec"
+        elif col in dropped:
+            status, reason = "dropped", dropped[col]
         elif features is not None and col not in features:
             status, reason = "dropped", "not listed in spec features"
         elif missing > MAX_MISSING_SHARE:

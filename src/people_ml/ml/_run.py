@@ -36,16 +36,18 @@ from ._outputs import (
     metrics_frame,
     predictions_frame,
     profiles_frame,
+    quality_frame,
     run_record,
     shap_frame,
     test_predictions_frame,
     warnings_frame,
 )
 from ._profile import profile_features
+from ._quality import annotate_profile, inspect_frame, inspect_score, inspect_split
 from ._reference import TrainingReference, build_reference
 from ._refits import explain_refits, fit_refits, resample_fractions
 from ._spec import MLModelSpec
-from ._split import SplitBoundaries, TimeSplit, time_split
+from ._split import SplitBoundaries, TimeSplit, split_frame
 from ._target import encode_target
 from ._trust import (
     bootstrap_se,
@@ -356,7 +358,11 @@ def train(
     ExplanationError
         SHAP values failed the additivity check.
     """
-    split = time_split(frame, spec)
+    quality = inspect_frame(frame, spec)
+    quality.enforce(spec.key)
+    split = split_frame(frame, spec)
+    quality += inspect_split(split.train, split.test, spec)
+    quality.enforce(spec.key)
     b = split.boundaries
     train_rows = split.train
     candidates_cols = [
@@ -383,7 +389,11 @@ def train(
         features=spec.features,
         exclude=spec.exclude,
         keep_columns=spec.keep_columns,
+        dropped=quality.dropped_columns(),
     )
+    quality += inspect_score(result.cv_metrics, spec)
+    quality.enforce(spec.key)
+    profile = annotate_profile(result.profile, quality)
     model = result.model
     refits = fit_refits(
         model,
@@ -418,7 +428,7 @@ def train(
         "selection_metric": result.selection_metric,
         "cv_score": result.cv_score,
         "candidates": [c.to_dict() for c in result.candidates],
-        "profile": result.profile,
+        "profile": profile,
         "reference": reference.to_dict(),
     }
     artifact = ModelArtifact(model, spec.to_dict(), run_id, training, refits=refits)
@@ -444,9 +454,10 @@ def train(
         feature_importance=explained.feature_importance,
         feature_effects=explained.feature_effects,
         metrics=metrics_frame(run_id, parts),
-        feature_profiles=profiles_frame(run_id, result.profile),
+        feature_profiles=profiles_frame(run_id, profile),
         warnings=warnings_frame(run_id, notes),
         test_predictions=test.predictions,
+        data_quality=quality_frame(run_id, quality),
         reference=reference,
     )
 
@@ -686,7 +697,7 @@ def score(
             f"run {run_id!r}: the frame lacks feature column(s) {missing} of the "
             f"model frozen in run {frozen_run_id!r}. {fix}"
         )
-    split = time_split(frame, spec, require_training=False)
+    split = split_frame(frame, spec, require_training=False)
     b = split.boundaries
     bad = [
         f"{f.name} (trained as {f.kind} from {f.source_dtype}, "

@@ -16,8 +16,11 @@ __all__ = [
     "CLASSIFICATION_METRICS",
     "DEFAULT_METRICS",
     "FORMULATIONS",
+    "PREDICT_ROWS",
     "PROBLEM_TYPES",
+    "QUALITY_SEVERITIES",
     "REGRESSION_METRICS",
+    "SPLITS",
     "MLModelSpec",
 ]
 
@@ -43,6 +46,12 @@ ALGORITHMS: dict[str, tuple[str, ...]] = {
     "regression": ("ridge", "hist_gradient_boosting"),
 }
 
+#: How a run sets its test period apart (``split``).
+SPLITS: tuple[str, ...] = ("time", "holdout")
+#: Which rows a holdout run predicts (``predict_rows``).
+PREDICT_ROWS: tuple[str, ...] = ("unlabelled", "negative_class")
+#: Severities a spec may give a data-quality check (``quality``).
+QUALITY_SEVERITIES: tuple[str, ...] = ("warn", "fail")
 #: How a binary outcome over a horizon is modelled (``formulation``).
 FORMULATIONS: tuple[str, ...] = ("classifier", "hazard")
 #: Horizons (months) a hazard model reports by default.
@@ -74,6 +83,31 @@ def _as_names(key: str, value: Any) -> tuple[str, ...]:
     if duplicates:
         raise _fail(key, value, f"a list without duplicates (repeated: {duplicates})")
     return names
+
+
+def _as_quality(value: Any) -> tuple[tuple[str, str], ...]:
+    """The ``quality`` mapping as sorted (check, severity) pairs, validated."""
+    from people_ml.quality import CHECKS
+
+    if value is None:
+        return ()
+    pairs = value.items() if isinstance(value, Mapping) else value
+    try:
+        items = sorted((str(k), str(v)) for k, v in pairs)
+    except (TypeError, ValueError) as exc:
+        raise _fail("quality", value, "a mapping of check name to warn | fail") from exc
+    for check, severity in items:
+        if check not in CHECKS:
+            raise _fail("quality", {check: severity}, f"a check among {sorted(CHECKS)}")
+        if severity not in QUALITY_SEVERITIES:
+            raise _fail("quality", {check: severity}, " | ".join(QUALITY_SEVERITIES))
+        if CHECKS[check].severity == "fail" and severity == "warn":
+            raise _fail(
+                "quality",
+                {check: severity},
+                f"fail: {check} fails a run by default and cannot be lowered",
+            )
+    return tuple(items)
 
 
 def _as_int(key: str, value: Any, low: int, high: int) -> int:
@@ -182,6 +216,28 @@ class MLModelSpec:
         person-month expansion is thinned to it (non-events first, events
         only if they alone fill half), and the odds are corrected exactly
         for the sampling; the split note states the rates kept.
+    split : {'time', 'holdout'}, default='time'
+        ``time``: the test period is the latest labelled sample date, training
+        what was known ``label_horizon_months`` before it (a longitudinal
+        extract; :func:`time_split`). ``holdout``: for a cross-sectional frame
+        (a flat export, one row per person): a stratified share of the
+        labelled entities, drawn by entity, is the test set and the rest
+        trains (:func:`holdout_split`). Classifier formulation only.
+    test_share : float, default=0.25
+        ``split: holdout`` only: the share of labelled entities held out for
+        the test set (0.05 to 0.5).
+    predict_rows : {'unlabelled', 'negative_class'}, default='unlabelled'
+        ``split: holdout`` only: the rows a run predicts. ``unlabelled``: the
+        rows whose target is null. ``negative_class`` (binary
+        classification): the rows whose outcome has not happened (target 0),
+        for a flat export of current and former employees where the people
+        still employed are both the negatives and the people to score; their
+        predictions come from a model that trained on most of them (the test
+        set's figures are the honest ones).
+    quality : mapping of str to {'warn', 'fail'} or None, default=None
+        Raises a data-quality check's severity (``people_ml.quality.CHECKS``;
+        for example ``{protected_attribute: fail}``). A check that fails by
+        default cannot be lowered.
     """
 
     key: str
@@ -207,6 +263,10 @@ class MLModelSpec:
     horizons: tuple[int, ...] | None = None
     look_ahead_months: int = 12
     max_train_rows: int | None = None
+    split: str = "time"
+    test_share: float = 0.25
+    predict_rows: str = "unlabelled"
+    quality: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not _SNAKE_CASE.match(self.key):
@@ -295,6 +355,39 @@ class MLModelSpec:
                 "selection_rule", self.selection_rule, " | ".join(SELECTION_RULES)
             )
         self._check_formulation()
+        self._check_split()
+
+    def _check_split(self) -> None:
+        if self.split not in SPLITS:
+            raise _fail("split", self.split, " | ".join(SPLITS))
+        if self.predict_rows not in PREDICT_ROWS:
+            raise _fail("predict_rows", self.predict_rows, " | ".join(PREDICT_ROWS))
+        share = self.test_share
+        if isinstance(share, bool) or not isinstance(share, int | float):
+            raise _fail("test_share", share, "a share between 0.05 and 0.5")
+        if not 0.05 <= float(share) <= 0.5:
+            raise _fail("test_share", share, "a share between 0.05 and 0.5")
+        object.__setattr__(self, "test_share", float(share))
+        if self.split == "holdout" and self.formulation != "classifier":
+            raise _fail(
+                "split",
+                self.split,
+                "time for formulation: hazard (a hazard learns from months in order)",
+            )
+        if self.split != "holdout":
+            for key, default in (("test_share", 0.25), ("predict_rows", "unlabelled")):
+                if getattr(self, key) != default:
+                    raise _fail(key, getattr(self, key), "only with split: holdout")
+        if (
+            self.predict_rows == "negative_class"
+            and self.problem_type != "binary_classification"
+        ):
+            raise _fail(
+                "predict_rows",
+                self.predict_rows,
+                "unlabelled for problem_type regression (no negative class)",
+            )
+        object.__setattr__(self, "quality", _as_quality(self.quality))
 
     def _check_formulation(self) -> None:
         if self.formulation not in FORMULATIONS:
@@ -396,6 +489,10 @@ class MLModelSpec:
             "cv_folds",
             "look_ahead_months",
             "max_train_rows",
+            "split",
+            "test_share",
+            "predict_rows",
+            "quality",
         ):
             if key in kwargs and kwargs[key] is None:
                 kwargs.pop(key)
@@ -415,6 +512,9 @@ class MLModelSpec:
         for f in fields(cls):
             if f.name.startswith("_") or f.default is MISSING:
                 continue
+            if f.name == "quality":
+                out[f.name] = {}
+                continue
             out[f.name] = list(f.default) if isinstance(f.default, tuple) else f.default
         return out
 
@@ -431,8 +531,17 @@ class MLModelSpec:
             if f.name.startswith("_"):
                 continue
             value = getattr(self, f.name)
-            out[f.name] = list(value) if isinstance(value, tuple) else value
+            if f.name == "quality":
+                out[f.name] = dict(value)
+            else:
+                out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
+
+    def quality_severity(self, check: str) -> str:
+        """The severity of data-quality check ``check`` for this model."""
+        from people_ml.quality import CHECKS
+
+        return dict(self.quality).get(check, CHECKS[check].severity)
 
     @property
     def algorithms(self) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ._exceptions import DataError, SplitError
 from ._hazard import FollowUp, censor_at, horizon_labels
+from ._quality import check_spec_columns
 from ._target import encode_target
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ __all__ = [
     "SplitBoundaries",
     "TimeSplit",
     "hazard_split",
+    "holdout_split",
+    "split_frame",
     "time_split",
 ]
 
@@ -117,11 +120,7 @@ def check_contract(frame: pd.DataFrame, spec: MLModelSpec) -> None:
         c for c in (spec.entity_id, spec.sample_date, spec.target) if c not in frame
     ]
     if missing:
-        raise DataError(
-            f"model {spec.key!r}: input frame lacks contract column(s) {missing}; "
-            f"it has {list(frame.columns)[:20]}. Check entity_id/sample_date/target "
-            "in the ml spec."
-        )
+        check_spec_columns(frame, spec)
     if frame[spec.entity_id].isna().any():
         raise DataError(f"model {spec.key!r}: entity_id {spec.entity_id!r} has nulls.")
 
@@ -200,12 +199,27 @@ def time_split(
     else:
         train_mask = labelled & (dates <= cutoff).to_numpy() & ~test_mask
     if require_training and not train_mask.any():
-        first = dates[labelled].min().date()
+        labelled_dates = dates[labelled]
+        first = labelled_dates.min().date()
+        n_test = int(test_mask.sum())
+        if labelled_dates.nunique() == 1:
+            raise SplitError(
+                f"model {spec.key!r}: empty training period: all {n_test} labelled "
+                f"rows are at one sample date, {first}, and split: time makes the "
+                "latest labelled date the test set, so none are left to train on. "
+                "Fix: for a flat export (one row per person, no history), set "
+                "split: holdout in the spec (a stratified share of the people is "
+                "the test set); for a longitudinal extract, add older sample "
+                "dates."
+            )
         raise SplitError(
-            f"model {spec.key!r}: empty training period: labelled data starts at "
-            f"{first}, but training rows must be on or before {cutoff.date()} "
-            f"(test date {test_date.date()} minus label_horizon_months="
-            f"{spec.label_horizon_months}). Add older history or shorten the horizon."
+            f"model {spec.key!r}: empty training period: the test set is the "
+            f"{n_test} labelled rows at {test_date.date()} (the latest labelled "
+            f"sample date), and training rows must be on or before {cutoff.date()} "
+            f"(that date minus label_horizon_months={spec.label_horizon_months}), "
+            f"but the labelled data starts at {first}. Fix: add sample dates "
+            f"before {cutoff.date()}, shorten label_horizon_months, or, for data "
+            "without history, set split: holdout."
         )
     train = frame.loc[train_mask]
     if require_training and spec.problem_type == "binary_classification":
@@ -395,3 +409,192 @@ def hazard_split(
         n_unused=int(len(frame) - n_train - test_mask.sum() - predict_mask.sum()),
     )
     return HazardSplit(known, test, frame.loc[predict_mask], boundaries, labels)
+
+
+def _entity_order(entities: pd.Series, random_state: int) -> np.ndarray:
+    """A stable pseudo-random rank per entity: the same entity, the same key."""
+    salt = pd.Series([str(random_state)] * len(entities), index=entities.index)
+    keys = pd.util.hash_pandas_object(entities.astype(str) + "\x1f" + salt, index=False)
+    return keys.to_numpy(dtype=np.uint64)
+
+
+def _holdout_entities(
+    entities: pd.Series, strata: pd.Series, share: float, random_state: int
+) -> set[str]:
+    """The entities held out: ``share`` of each stratum, by a stable hash order."""
+    table = pd.DataFrame(
+        {"entity": entities.astype(str).to_numpy(), "stratum": strata.to_numpy()}
+    ).drop_duplicates("entity")
+    table["key"] = _entity_order(table["entity"], random_state)
+    held: set[str] = set()
+    for _, group in table.groupby("stratum", sort=True):
+        n = round(share * len(group))
+        held |= set(group.sort_values(["key", "entity"])["entity"].head(n))
+    return held
+
+
+def holdout_split(
+    frame: pd.DataFrame, spec: MLModelSpec, *, require_training: bool = True
+) -> TimeSplit:
+    """Split a cross-sectional frame (a flat export) into train, test and predict.
+
+    For data with no history to split by time: one row per person (or a few
+    sample dates per person), the outcome known for most of them.
+
+    * test: ``test_share`` of the labelled entities, stratified by outcome
+      (classification: the entity's latest label; regression: its quartile)
+      and drawn by entity, so a person's rows are never on both sides. The
+      draw is a stable hash of the entity id and ``random_state``: the same
+      person is in the test set in every run (a frozen model's test set is
+      still people it never trained on, apart from a few near the cut when
+      people are added);
+    * train: every other labelled row; AutoML tunes on it with CV grouped by
+      entity;
+    * predict (``predict_rows``): ``unlabelled``, the rows at the latest
+      sample date whose target is null; ``negative_class``, the rows at the
+      latest sample date whose target is 0 (the people still employed in an
+      export of current and former employees).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per (entity_id, sample_date) with features and target; the
+        sample date is the export date in a flat export.
+    spec : MLModelSpec
+        ``split: holdout``, ``test_share``, ``predict_rows``.
+    require_training : bool, default=True
+        When False (scoring a frozen model), no labelled rows are needed.
+
+    Returns
+    -------
+    TimeSplit
+        ``train_cutoff`` is None (no embargo); ``test_date`` the latest test
+        row's sample date.
+
+    Raises
+    ------
+    SplitError
+        Nothing to predict, no labelled rows, one class, or too few entities
+        to hold out; each message counts the rows found and names a fix.
+    DataError
+        Missing contract columns, unreadable sample dates, duplicates.
+    """
+    check_contract(frame, spec)
+    dates = _unique_dates(
+        frame,
+        spec,
+        "a flat export holds one row per person: deduplicate it in the staging model.",
+    )
+    labelled = frame[spec.target].notna().to_numpy()
+    predict_date = dates.max()
+    latest = (dates == predict_date).to_numpy()
+    n_labelled = int(labelled.sum())
+    if spec.predict_rows == "negative_class":
+        y_all = np.full(len(frame), -1)
+        if labelled.any():
+            y_all[labelled] = encode_target(
+                frame.loc[labelled, spec.target], spec.problem_type, spec.target
+            )
+        predict_mask = latest & (y_all == 0)
+        rule = f"rows at {predict_date.date()} whose {spec.target!r} is 0"
+        fix = "check the target's encoding (0 = still employed)"
+    else:
+        predict_mask = latest & ~labelled
+        rule = f"rows at {predict_date.date()} whose {spec.target!r} is null"
+        fix = (
+            "in an export where everyone has an outcome, set predict_rows: "
+            "negative_class to score the people whose outcome has not happened "
+            "(target 0), or add the people to score with a null target"
+        )
+    if not predict_mask.any():
+        raise SplitError(
+            f"model {spec.key!r}: nothing to predict: split: holdout predicts the "
+            f"{rule}, and there are none ({len(frame)} rows, {n_labelled} "
+            f"labelled, {int(latest.sum())} at the latest sample date). Fix: {fix}."
+        )
+    if not labelled.any():
+        if require_training:
+            raise SplitError(
+                f"model {spec.key!r}: no labelled rows: {spec.target!r} is null in "
+                f"all {len(frame)} rows; training needs known outcomes. Fix: set "
+                "the target for the people whose outcome is known."
+            )
+        empty = np.zeros(len(frame), dtype=bool)
+        return _holdout_result(frame, spec, dates, empty, empty, predict_mask)
+    learn = frame.loc[labelled]
+    entities = learn[spec.entity_id]
+    y = encode_target(learn[spec.target], spec.problem_type, spec.target)
+    if spec.problem_type == "binary_classification":
+        # An entity's stratum is its latest label (a leaver is a leaver).
+        strata = (
+            pd.Series(y, index=learn.index)
+            .groupby(entities.to_numpy())
+            .transform("last")
+        )
+    else:
+        strata = pd.Series(
+            pd.qcut(y, q=4, labels=False, duplicates="drop"), index=learn.index
+        )
+    n_entities = entities.nunique()
+    if require_training and n_entities * spec.test_share < 2:
+        raise SplitError(
+            f"model {spec.key!r}: {n_entities} labelled entities are too few to "
+            f"hold out test_share={spec.test_share} of them. Fix: add rows, or "
+            "raise test_share."
+        )
+    held = _holdout_entities(entities, strata, spec.test_share, spec.random_state)
+    in_test = entities.astype(str).isin(held).to_numpy()
+    test_mask = np.zeros(len(frame), dtype=bool)
+    train_mask = np.zeros(len(frame), dtype=bool)
+    test_mask[np.flatnonzero(labelled)[in_test]] = True
+    train_mask[np.flatnonzero(labelled)[~in_test]] = True
+    if require_training and spec.problem_type == "binary_classification":
+        classes = np.unique(y[~in_test])
+        if len(classes) < 2:
+            raise SplitError(
+                f"model {spec.key!r}: the {int(train_mask.sum())} training rows "
+                f"hold a single class ({int(classes[0])}) of {spec.target!r}; a "
+                "classifier needs both. Fix: check the target's definition (1 = "
+                "the outcome happened, 0 = it did not)."
+            )
+    return _holdout_result(frame, spec, dates, train_mask, test_mask, predict_mask)
+
+
+def _holdout_result(
+    frame: pd.DataFrame,
+    spec: MLModelSpec,
+    dates: pd.Series,
+    train_mask: np.ndarray,
+    test_mask: np.ndarray,
+    predict_mask: np.ndarray,
+) -> TimeSplit:
+    train_dates = dates[train_mask]
+    test_dates = dates[test_mask]
+    used = train_mask | test_mask | predict_mask
+    boundaries = SplitBoundaries(
+        train_start=train_dates.min() if len(train_dates) else None,
+        train_end=train_dates.max() if len(train_dates) else None,
+        train_cutoff=None,
+        test_date=test_dates.max() if len(test_dates) else None,
+        predict_date=dates.max(),
+        label_horizon_months=spec.label_horizon_months,
+        n_train=int(train_mask.sum()),
+        n_test=int(test_mask.sum()),
+        n_predict=int(predict_mask.sum()),
+        n_unused=int((~used).sum()),
+    )
+    return TimeSplit(
+        frame.loc[train_mask],
+        frame.loc[test_mask],
+        frame.loc[predict_mask],
+        boundaries,
+    )
+
+
+def split_frame(
+    frame: pd.DataFrame, spec: MLModelSpec, *, require_training: bool = True
+) -> TimeSplit:
+    """The spec's split of a one-row-per-sample frame: by time, or a holdout."""
+    if spec.split == "holdout":
+        return holdout_split(frame, spec, require_training=require_training)
+    return time_split(frame, spec, require_training=require_training)

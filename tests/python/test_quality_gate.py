@@ -1,0 +1,138 @@
+"""The data-quality gate: a fixture per check, each caught by its named check.
+
+Every case of ``tests/fixtures/quality/cases.yml`` (a flat export of 400 IBM
+employees with one defect, made by ``make_fixtures.py``) trains a real run
+through ``people_ml.ml.train`` with ``split: holdout``: a check that fails
+refuses the run with a message naming it, its place and the fix; a check that
+warns lands in the run's ``data_quality`` rows and the EDA profile. The clean
+fixture raises none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from people_ml.ml import DataError, MLModelSpec, train
+from people_ml.quality import CHECKS, DataQualityError
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "quality"
+CASES = yaml.safe_load((FIXTURES / "cases.yml").read_text())
+
+
+def _frame(file: str) -> pd.DataFrame:
+    frame = pd.read_csv(FIXTURES / file, dtype={"employee_id": str})
+    frame["export_date"] = pd.to_datetime(frame["export_date"])
+    return frame
+
+
+def _spec(case: str) -> MLModelSpec:
+    return MLModelSpec.from_config(
+        {**CASES["base_spec"], **CASES["cases"][case].get("spec", {})}
+    )
+
+
+def _run(case: str, tmp_path: Path):
+    spec = _spec(case)
+    frame = _frame(CASES["cases"][case]["file"])
+    return train(frame, spec, artifact_dir=tmp_path, run_id=f"run_{case}")
+
+
+def test_every_check_has_a_fixture() -> None:
+    assert set(CASES["cases"]) == {"clean", *CHECKS}
+
+
+def test_the_clean_fixture_raises_no_check(tmp_path: Path) -> None:
+    outputs = _run("clean", tmp_path)
+    assert outputs.data_quality.empty, outputs.data_quality.to_dict("records")
+    assert outputs.run["n_test_rows"].iloc[0] == 100
+    # Scored: the people still employed (has_left 0), 340 of the 400.
+    stayers = int((_frame("clean.csv")["has_left"] == 0).sum())
+    assert outputs.run["n_predict_rows"].iloc[0] == stayers == 340
+
+
+FAILING = sorted(name for name, check in CHECKS.items() if check.severity == "fail")
+WARNING = sorted(name for name, check in CHECKS.items() if check.severity == "warn")
+
+
+@pytest.mark.parametrize("check", FAILING)
+def test_a_failing_check_refuses_the_run_naming_itself(
+    check: str, tmp_path: Path
+) -> None:
+    expected = DataError if check == "column_case_mismatch" else DataQualityError
+    with pytest.raises(expected) as caught:
+        _run(check, tmp_path)
+    message = str(caught.value)
+    assert check in message
+    assert "Fix" in message or "fix" in message
+    assert not any(tmp_path.iterdir()), "a refused run writes no pickle"
+
+
+def test_a_case_mismatch_names_the_right_column_and_lists_every_column(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(DataError) as caught:
+        _run("column_case_mismatch", tmp_path)
+    message = str(caught.value)
+    assert "did you mean 'has_left'" in message
+    assert "'MaritalStatus'" in message  # the 18th of 18 columns: never cut
+
+
+@pytest.mark.parametrize("check", WARNING)
+def test_a_warning_check_lands_in_the_runs_data_quality_rows(
+    check: str, tmp_path: Path
+) -> None:
+    outputs = _run(check, tmp_path)
+    found = outputs.data_quality
+    rows = found[found["check_name"] == check]
+    assert len(rows) == 1, found.to_dict("records")
+    row = rows.iloc[0]
+    assert row["severity"] == "warn"
+    assert row["message"] and row["fix"]
+    column = row["column_name"]
+    if pd.notna(column):
+        profile = outputs.feature_profiles.set_index("feature")
+        assert check in profile.at[column, "reason"]
+
+
+def test_missingness_leakage_drops_the_column_before_it_is_a_feature(
+    tmp_path: Path,
+) -> None:
+    outputs = _run("missingness_leakage", tmp_path)
+    profile = outputs.feature_profiles.set_index("feature")
+    assert profile.at["TerminationDate", "status"] == "dropped"
+    assert "TerminationDate" not in outputs.run["features"].iloc[0]
+    assert outputs.data_quality["check_name"].tolist() == ["missingness_leakage"]
+
+
+def test_numeric_codes_are_categories_never_scaled_numbers(tmp_path: Path) -> None:
+    outputs = _run("id_like_column", tmp_path)
+    profile = outputs.feature_profiles.set_index("feature")
+    assert profile.at["ManagerID", "detected_type"] == "categorical"
+    assert profile.at["ManagerID", "treatment"].startswith("one-hot")
+
+
+def test_a_spec_raises_a_warning_to_a_failure(tmp_path: Path) -> None:
+    spec = MLModelSpec.from_config(
+        {
+            **CASES["base_spec"],
+            "keep_columns": ["Age", "MaritalStatus"],
+            "quality": {"protected_attribute": "fail"},
+        }
+    )
+    with pytest.raises(DataQualityError, match="protected_attribute: column 'Gender'"):
+        train(_frame("clean.csv"), spec, artifact_dir=tmp_path, run_id="r")
+
+
+def test_a_spec_cannot_lower_a_failing_check() -> None:
+    from people_ml.ml import SpecError
+
+    with pytest.raises(SpecError, match="cannot be lowered"):
+        MLModelSpec.from_config(
+            {**CASES["base_spec"], "quality": {"two_digit_year": "warn"}}
+        )
+    with pytest.raises(SpecError, match="a check among"):
+        MLModelSpec.from_config({**CASES["base_spec"], "quality": {"typo": "fail"}})
