@@ -63,6 +63,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 from people_ml.ml import (
     MLModelSpec,
+    candidate_features,
     censor_at,
     fit_automl,
     fit_hazard,
@@ -70,7 +71,6 @@ from people_ml.ml import (
     time_split,
 )
 from people_ml.project import isolated_env
-from people_ml.ml import candidate_features
 from people_ml.synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]
