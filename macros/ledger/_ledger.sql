@@ -217,6 +217,15 @@
         baseline_run_id string,
         message string
     );
+
+    create table if not exists ml_store.run_failures (
+        invocation_id string not null,
+        dbt_model string not null,
+        model_key string,
+        error_type string,
+        message string,
+        failed_at timestamp not null
+    );
     {% if target.type == 'duckdb' %}
     alter table ml_store.predictions add column if not exists sample_date date;
     alter table ml_store.predictions add column if not exists prediction double;

@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 import time
+import traceback
 import uuid
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,16 @@ import pandas as pd
 import pyarrow as pa
 
 from people_ml import ledger
-from people_ml.ledger.contract import RUN_RECORD, STORE_SCHEMA, STORE_TABLES, conform
+from people_ml.ledger.contract import (
+    RUN_FAILURES,
+    RUN_RECORD,
+    STORE_SCHEMA,
+    STORE_TABLES,
+    conform,
+)
 from people_ml.ledger.records import decisions_from_frame, loaded_decisions
 from people_ml.ml import (
+    MLError,
     MLModelSpec,
     RunOutputs,
     candidate_features,
@@ -209,6 +218,94 @@ def _order_keys(relation: Any, spec: MLModelSpec) -> tuple[str, ...]:
 
 
 def execute_run(
+    *,
+    spec_config: dict[str, Any],
+    frame: pd.DataFrame | Any,
+    decisions: pd.DataFrame,
+    runs: pd.DataFrame,
+    session: Any,
+    model_name: str,
+    isolate: bool = True,
+) -> pd.DataFrame:
+    """Run one ML model; a failure is recorded, not raised (``isolate``).
+
+    One model's failure must not cost the others their marts: dbt skips
+    everything downstream of a failed node, and every mart reads every run
+    model. So a run that fails appends no run record (an empty frame) and
+    records the failure in ``ml_store.run_failures``; the ``ml_run_succeeded``
+    test on the run model then fails the build, naming the model, after the
+    marts and the publication are built. The error and its traceback are
+    printed to standard error.
+
+    Parameters
+    ----------
+    isolate : bool, default=True
+        False raises the error instead (library callers, benchmarks).
+
+    Other parameters are those of :func:`run_model`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The run record, or no rows when the run failed.
+    """
+    try:
+        return run_model(
+            spec_config=spec_config,
+            frame=frame,
+            decisions=decisions,
+            runs=runs,
+            session=session,
+            model_name=model_name,
+        )
+    except Exception as exc:
+        if not isolate:
+            raise
+        key = spec_config.get("key") if isinstance(spec_config, dict) else None
+        record_failure(session, model_name=model_name, model_key=key, error=exc)
+        return conform(pd.DataFrame(columns=list(RUN_RECORD.column_names)), RUN_RECORD)
+
+
+def record_failure(
+    session: Any, *, model_name: str, model_key: str | None, error: BaseException
+) -> None:
+    """Append a failed run to ``ml_store.run_failures`` and print it."""
+    message = str(error) or type(error).__name__
+    print(
+        f"people-ml: ML model {model_key or '?'} ({model_name}) failed and "
+        f"recorded no run: {type(error).__name__}: {message}\n"
+        "The other models' runs, the marts and the publication still build; the "
+        f"build fails at the test ml_run_succeeded on {model_name}.",
+        file=sys.stderr,
+    )
+    if not isinstance(error, MLError | ValueError):
+        # An unexpected error: its traceback, for whoever debugs it.
+        traceback.print_exception(error, file=sys.stderr)
+    row = pd.DataFrame(
+        [
+            {
+                "invocation_id": invocation_id(),
+                "dbt_model": model_name,
+                "model_key": model_key,
+                "error_type": type(error).__name__,
+                "message": message,
+                "failed_at": pd.Timestamp(dt.datetime.now(dt.UTC)).tz_localize(None),
+            }
+        ]
+    )
+    frame = conform(row, RUN_FAILURES)
+    view = "_people_ml_run_failures"
+    session.register(view, frame)
+    try:
+        session.execute(
+            f"insert into {STORE_SCHEMA}.{RUN_FAILURES.name} by name "
+            f"select * from {view}"
+        )
+    finally:
+        session.unregister(view)
+
+
+def run_model(
     *,
     spec_config: dict[str, Any],
     frame: pd.DataFrame | Any,

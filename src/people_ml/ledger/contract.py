@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "RUN_FAILURES",
     "RUN_RECORD",
     "STORE_SCHEMA",
     "STORE_TABLES",
@@ -527,6 +528,25 @@ RUN_RECORD = Table(
         Column("monitoring_seconds", "double", "Seconds measuring drift and input."),
         Column("total_seconds", "double", "Seconds for the whole run."),
         Column("created_at", "timestamp", "When the run was recorded (UTC).", False),
+    ),
+)
+
+#: ML model runs that failed: one row per failure, keyed by the dbt
+#: invocation (a failed run has no run id and no run record). The Python
+#: model records it and appends no run, so the other models' marts and the
+#: publication still build; the ``ml_run_succeeded`` test on each run model
+#: fails the build, naming the model.
+RUN_FAILURES = Table(
+    "run_failures",
+    "One row per ML model run that failed: the dbt invocation, the model and "
+    "the error (a failed run writes no run record).",
+    (
+        Column("invocation_id", "string", "The dbt invocation.", False),
+        Column("dbt_model", "string", "The dbt Python model that failed.", False),
+        Column("model_key", "string", "The ML model (null if the spec is unreadable)."),
+        Column("error_type", "string", "The error's class."),
+        Column("message", "string", "The error, with its place and fix."),
+        Column("failed_at", "timestamp", "When it failed (UTC).", False),
     ),
 )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .contract import STORE_SCHEMA, STORE_TABLES
+from .contract import RUN_FAILURES, STORE_SCHEMA, STORE_TABLES
 from .log import SYSTEM_ACTOR
 from .rules import OVERRIDE_PREFIX, RULES, transition_matrix
 
@@ -55,7 +55,7 @@ def render_macros() -> str:
     """The text of ``macros/ledger/_ledger.sql``."""
     ddl = "\n\n".join(
         "    " + table.ddl(STORE_SCHEMA).replace("\n", "\n    ")
-        for table in STORE_TABLES.values()
+        for table in (*STORE_TABLES.values(), RUN_FAILURES)
     )
     # A warehouse made before a column joined the contract gains it (DuckDB;
     # the rows it already holds read it as null).
@@ -131,7 +131,7 @@ def render_sources() -> str:
         f"    schema: {STORE_SCHEMA}",
         "    tables:",
     ]
-    for table in STORE_TABLES.values():
+    for table in (*STORE_TABLES.values(), RUN_FAILURES):
         lines += [
             f"      - name: {table.name}",
             f"        description: {_yaml_text(table.description)}",
