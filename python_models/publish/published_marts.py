@@ -30,5 +30,6 @@ def model(dbt, session):
             "fct_ml_drift_bins": dbt.ref("fct_ml_drift_bins"),
             "fct_ml_input_issues": dbt.ref("fct_ml_input_issues"),
             "fct_ml_monitoring_alerts": dbt.ref("fct_ml_monitoring_alerts"),
+            "fct_ml_data_quality": dbt.ref("fct_ml_data_quality"),
         }
     )

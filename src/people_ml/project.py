@@ -22,6 +22,8 @@ PROJECT_ITEMS = (
     "seeds",
     "tests",
     "analyses",
+    # The public reference data: the flat-export example reads it.
+    "data/reference",
 )
 # The decision log is the user's (under their version control), never copied.
 DECISION_LOG = Path(DEFAULT_NAME)

@@ -80,6 +80,7 @@ PUBLISHED_MARTS = (
     "fct_ml_drift_bins",
     "fct_ml_input_issues",
     "fct_ml_monitoring_alerts",
+    "fct_ml_data_quality",
 )
 
 

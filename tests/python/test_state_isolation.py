@@ -123,8 +123,10 @@ def test_a_copy_of_a_users_clone_holds_none_of_its_state(
     )
     warehouse = copy / "warehouse"
     assert not warehouse.exists() or list(warehouse.iterdir()) == []
-    for state in ("artifacts", "data", "published", "target", "logs"):
+    for state in ("artifacts", "published", "target", "logs"):
         assert not (copy / state).exists(), state
+    # Of data/, only the committed reference data (never the raw extract).
+    assert sorted(p.name for p in (copy / "data").iterdir()) == ["reference"]
     # The project itself did come across.
     assert (copy / "dbt_project.yml").read_bytes() == (
         REPO_ROOT / "dbt_project.yml"

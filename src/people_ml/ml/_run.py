@@ -202,7 +202,25 @@ def _fmt(ts: pd.Timestamp | None) -> str:
     return str(ts.date()) if ts == ts.normalize() else ts.isoformat()
 
 
-def _split_notes(b: SplitBoundaries) -> list[RunWarning]:
+def _holdout_note(spec: MLModelSpec, b: SplitBoundaries) -> RunWarning:
+    predicted = (
+        f"whose {spec.target} is 0 (the outcome has not happened)"
+        if spec.predict_rows == "negative_class"
+        else f"whose {spec.target} is null"
+    )
+    return RunWarning(
+        "info",
+        "split",
+        f"holdout: test {b.n_test} rows ({spec.test_share:.0%} of the labelled "
+        f"{spec.entity_id}s, stratified by outcome, drawn by a stable hash of "
+        f"the id), train {b.n_train} rows, predict {b.n_predict} rows at "
+        f"{_fmt(b.predict_date)} {predicted}, {b.n_unused} rows unused",
+    )
+
+
+def _split_notes(b: SplitBoundaries, spec: MLModelSpec) -> list[RunWarning]:
+    if spec.split == "holdout":
+        return [_holdout_note(spec, b)]
     notes = [
         RunWarning(
             "info",
@@ -404,7 +422,7 @@ def train(
         random_state=spec.random_state,
     )
     fit_seconds = time.perf_counter() - fit_started
-    notes = _split_notes(b) + list(result.warnings)
+    notes = _split_notes(b, spec) + list(result.warnings)
     test = _test_metrics(spec, model, split, run_id)
     notes += test.notes + _cv_notes(spec, result, split, test)
     prepared = model.prepare(split.predict, split.predict[spec.sample_date])
@@ -718,7 +736,7 @@ def score(
             f"run {run_id!r}: the frame does not fit the model frozen in run "
             f"{frozen_run_id!r}: {exc}. {fix}"
         ) from exc
-    notes += _split_notes(b) + test.notes + _unseen_categories(model, prepared)
+    notes += _split_notes(b, spec) + test.notes + _unseen_categories(model, prepared)
     notes += _uncovered_season(model, split.predict[spec.sample_date])
     explained = _predict_and_explain(
         run_id,

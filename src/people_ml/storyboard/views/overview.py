@@ -60,6 +60,19 @@ headline[2].metric(
 )
 headline[3].metric("Average risk", data.format_share(summary.average_risk))
 
+org_columns = [*ORG_LEVELS.values(), "job_level"]
+if not predictions[org_columns].notna().any().any():
+    # A model outside the HRIS (a flat export): its people are not HRIS
+    # workers, so the marts hold no org unit or level for them.
+    st.info(
+        f"The people `{model_key}` predicts for are not workers of the HRIS "
+        "extract (a flat export), so there is no breakdown by division or job "
+        "level here. The run's review (Review page) slices it by the columns "
+        "of its own spec."
+    )
+    st.altair_chart(charts.risk_band_bar(data.risk_bands(predictions)), width="stretch")
+    st.stop()
+
 level_label = st.segmented_control(
     "Org level", list(ORG_LEVELS), default="Division", key="org_level"
 )
