@@ -21,5 +21,6 @@ def model(dbt, session):
         decisions=decisions,
         runs=previous_runs(session, dbt.this, dbt.is_incremental),
         session=session,
+        rerun_unchanged=dbt.config.get("ml_rerun_unchanged"),
         model_name="ml_expected_pay_runs",
     )

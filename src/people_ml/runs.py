@@ -11,6 +11,7 @@ it is the commit marker, so outputs of a run that failed midway are never read.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import sys
@@ -37,10 +38,12 @@ from people_ml.ml import (
     MLModelSpec,
     RunOutputs,
     candidate_features,
+    fingerprint,
     score,
     train,
 )
 from people_ml.ml._outputs import ML_STORE_TABLES
+from people_ml.ml._versions import library_versions
 from people_ml.monitoring import (
     MONITORING_TABLES,
     MonitoringOutputs,
@@ -226,6 +229,7 @@ def execute_run(
     session: Any,
     model_name: str,
     isolate: bool = True,
+    rerun_unchanged: bool | str | None = False,
 ) -> pd.DataFrame:
     """Run one ML model; a failure is recorded, not raised (``isolate``).
 
@@ -241,6 +245,9 @@ def execute_run(
     ----------
     isolate : bool, default=True
         False raises the error instead (library callers, benchmarks).
+    rerun_unchanged : bool or str, default=False
+        Run even when the inputs are those of the model's latest run (see
+        :func:`run_model`); dbt's rendered var may arrive as text ("True").
 
     Other parameters are those of :func:`run_model`.
 
@@ -257,6 +264,7 @@ def execute_run(
             runs=runs,
             session=session,
             model_name=model_name,
+            rerun_unchanged=str(rerun_unchanged).strip().lower() in _TRUE,
         )
     except Exception as exc:
         if not isolate:
@@ -264,6 +272,9 @@ def execute_run(
         key = spec_config.get("key") if isinstance(spec_config, dict) else None
         record_failure(session, model_name=model_name, model_key=key, error=exc)
         return conform(pd.DataFrame(columns=list(RUN_RECORD.column_names)), RUN_RECORD)
+
+
+_TRUE = frozenset({"true", "1", "yes"})
 
 
 def record_failure(
@@ -313,8 +324,16 @@ def run_model(
     runs: pd.DataFrame,
     session: Any,
     model_name: str,
+    rerun_unchanged: bool = False,
 ) -> pd.DataFrame:
     """Train or score one ML model and store the run's outputs.
+
+    A model whose inputs are unchanged since its latest run (the same spec,
+    mode, shown run, library versions and input rows, training and predict
+    set alike: :func:`input_fingerprint`) adds no run unless
+    ``rerun_unchanged``: its outputs would be the same, and rebuilding the
+    marts stays cheap. New hires change the predict set, so they always get
+    predictions.
 
     Parameters
     ----------
@@ -341,6 +360,7 @@ def run_model(
     started = time.perf_counter()
     check_decisions_loaded(decisions)
     spec_config = dict(spec_config)
+    original_config = dict(spec_config)
     # Deployment options, not part of the model: scored runs of a frozen
     # model are deployed by the system unless the spec turns it off; the
     # review policy (protected attributes, slices, gates); the risk bands.
@@ -359,6 +379,17 @@ def run_model(
         decisions_from_frame(decisions), ledger.run_facts(runs), source="the log"
     )
     frozen = state.frozen_run(spec.key)
+    shown_run_id = state.shown_runs().get(spec.key)
+    inputs = input_fingerprint(frame, spec, original_config, frozen, shown_run_id)
+    unchanged = _unchanged_since(runs, inputs)
+    if unchanged is not None and not rerun_unchanged:
+        print(
+            f"people-ml: ML model {spec.key} ({model_name}): its spec, training "
+            f"data and predict set are unchanged since run {unchanged}: no new "
+            "run. To run anyway: dbt build --vars '{ml_rerun_unchanged: true}'.",
+            file=sys.stderr,
+        )
+        return conform(pd.DataFrame(columns=list(RUN_RECORD.column_names)), RUN_RECORD)
     run_id = uuid.uuid4().hex
     store = artifact_dir()
     notes: list[tuple[str, str, str]] = []
@@ -432,6 +463,7 @@ def run_model(
         run_number = int(previous.max()) + 1
     record = outputs.run.copy()
     record.insert(1, "run_number", run_number)
+    record["input_fingerprint"] = inputs
     record["is_auto_deployed"] = auto_deployed
     record["dbt_model"] = model_name
     record["invocation_id"] = invocation_id()
@@ -450,6 +482,46 @@ def run_model(
     record["total_seconds"] = time.perf_counter() - started
     record["created_at"] = pd.Timestamp(dt.datetime.now(dt.UTC)).tz_localize(None)
     return conform(record, RUN_RECORD)
+
+
+def input_fingerprint(
+    frame: pd.DataFrame,
+    spec: MLModelSpec,
+    config: dict[str, Any],
+    frozen_run_id: str | None,
+    shown_run_id: str | None,
+) -> str:
+    """sha256 of everything a run's outputs depend on.
+
+    The whole spec config (review, monitoring and risk bands too), the frozen
+    run scored with (None: trains), the run BI shows (the review compares with
+    it), the library versions, and every row of the frame (:func:`fingerprint`:
+    training rows and the predict set, in any row order).
+    """
+    header = json.dumps(
+        {
+            "config": config,
+            "frozen_run_id": frozen_run_id,
+            "shown_run_id": shown_run_id,
+            "libraries": library_versions(),
+        },
+        sort_keys=True,
+        default=str,
+    )
+    digest = hashlib.sha256(header.encode("utf-8"))
+    digest.update(fingerprint(frame, spec).encode("ascii"))
+    return digest.hexdigest()
+
+
+def _unchanged_since(runs: pd.DataFrame, inputs: str) -> str | None:
+    """The latest run's id when its inputs were ``inputs``, else None."""
+    if runs.empty or "input_fingerprint" not in runs:
+        return None
+    numbers = pd.to_numeric(runs["run_number"], errors="coerce")
+    latest = runs.loc[numbers.idxmax()]
+    if pd.isna(latest["input_fingerprint"]) or latest["input_fingerprint"] != inputs:
+        return None
+    return str(latest["run_id"])
 
 
 def _risk_bands(config: Any) -> tuple[float, float]:

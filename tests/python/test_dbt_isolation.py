@@ -63,3 +63,39 @@ def test_a_failing_model_leaves_the_other_models_marts_and_publication_built(
             ).fetchall()
         }
     assert new_run in ids
+
+
+def test_an_unchanged_model_adds_no_run_unless_asked(
+    deployed_project: Project, tmp_path: Path
+) -> None:
+    project = clone_project(deployed_project, tmp_path / "people_ml")
+    linear_models_only(project)
+
+    def runs() -> int:
+        return project.query("select count(*) from ml.ml_expected_pay_runs")[0][0]
+
+    before = runs()
+    # The spec changed (linear only): a new run.
+    first = project.dbt("build", "--select", "ml_expected_pay_runs")
+    assert first.ok, first.output[-3000:]
+    assert runs() == before + 1
+    # Nothing changed since: no run, and the build says why and how to force.
+    again = project.dbt("build", "--select", "ml_expected_pay_runs")
+    assert again.ok, again.output[-3000:]
+    assert runs() == before + 1
+    assert "unchanged since run" in again.output
+    assert "ml_rerun_unchanged: true" in again.output
+    forced = project.dbt(
+        "build",
+        "--select",
+        "ml_expected_pay_runs",
+        "--vars",
+        "{ml_rerun_unchanged: true}",
+    )
+    assert forced.ok, forced.output[-3000:]
+    assert runs() == before + 2
+    fingerprints = project.query(
+        "select count(distinct input_fingerprint) from ml.ml_expected_pay_runs "
+        f"where run_number > {before}"
+    )
+    assert fingerprints == [(1,)]  # the same inputs, run twice on request

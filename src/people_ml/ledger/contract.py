@@ -506,6 +506,13 @@ RUN_RECORD = Table(
             "Months after a sample date within which its outcome is counted.",
         ),
         Column("training_data_fingerprint", "string", "sha256 of the training rows."),
+        Column(
+            "input_fingerprint",
+            "string",
+            "sha256 of the spec, the mode (the frozen run), the run BI shows, the "
+            "library versions and every input row (training and predict set): "
+            "a build whose inputs are unchanged adds no run.",
+        ),
         Column("library_versions", "string", "Library versions (JSON)."),
         Column("artifact_sha256", "string", "sha256 of the model pickle."),
         Column("artifact_path", "string", "The pickle, relative to artifacts/."),
@@ -554,6 +561,7 @@ RUN_FAILURES = Table(
 #: glue (numbering, deployment, dbt invocation, timings of the whole run).
 RUN_GLUE_COLUMNS = (
     "run_number",
+    "input_fingerprint",
     "is_auto_deployed",
     "dbt_model",
     "invocation_id",

@@ -125,7 +125,7 @@ from ._reference import (
     monitoring_values,
     numeric_bin_counts,
 )
-from ._run import ModelArtifact
+from ._run import ModelArtifact, fingerprint
 from ._shadow import predict_with_run
 from ._spec import ALGORITHMS, MLModelSpec
 from ._split import (
@@ -175,6 +175,7 @@ __all__ = [
     "clocks_from_config",
     "evaluate",
     "explain_drivers",
+    "fingerprint",
     "fit_automl",
     "fit_hazard",
     "hazard_split",
