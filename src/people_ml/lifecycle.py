@@ -434,6 +434,22 @@ def run_report(store: RunStore, seed: Path, run: pd.Series) -> dict[str, object]
         warnings = frame(
             "select severity, code, message from ml_store.warnings where run_id = ?"
         )
+        # The data-quality gate's findings (a warehouse made before the gate
+        # has no such table).
+        (has_quality,) = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'ml_store' and table_name = 'data_quality'"
+        ).fetchone()
+        quality = (
+            frame(
+                "select check_name, severity, column_name, message, fix "
+                "from ml_store.data_quality where run_id = ?"
+            )
+            if has_quality
+            else pd.DataFrame(
+                columns=["check_name", "severity", "column_name", "message", "fix"]
+            )
+        )
         # A hazard's predictions at every window (a warehouse made before
         # them has no such table).
         (has_horizons,) = con.execute(
@@ -460,6 +476,7 @@ def run_report(store: RunStore, seed: Path, run: pd.Series) -> dict[str, object]
         "profile": profile,
         "importance": importance,
         "warnings": warnings,
+        "quality": quality,
         "horizons": horizons,
         "candidates": json.loads(run.get("candidates") or "[]"),
     }

@@ -194,6 +194,20 @@ def run_report(report: dict[str, object]) -> str:
                 ],
             )
         )
+    quality = report.get("quality")
+    if isinstance(quality, pd.DataFrame):
+        sections += ["", "DATA QUALITY (people_ml.quality, checked before training)"]
+        scored = str(report["run"].get("mode")) == "scored"  # type: ignore[union-attr]
+        if quality.empty:
+            sections.append(
+                "  not checked: a scored run uses the frozen run's model"
+                if scored
+                else "  no finding"
+            )
+        sections += [
+            f"  [{row.severity}] {row.check_name}: {row.message}. Fix: {row.fix}."
+            for row in quality.itertuples()
+        ]
     warnings = report["warnings"]
     assert isinstance(warnings, pd.DataFrame)
     if not warnings.empty:

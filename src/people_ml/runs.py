@@ -40,6 +40,7 @@ from people_ml.ml import (
     candidate_features,
     fingerprint,
     score,
+    sha256_file,
     train,
 )
 from people_ml.ml._outputs import ML_STORE_TABLES
@@ -329,7 +330,7 @@ def run_model(
     """Train or score one ML model and store the run's outputs.
 
     A model whose inputs are unchanged since its latest run (the same spec,
-    mode, shown run, library versions and input rows, training and predict
+    mode, library versions and input rows, training and predict
     set alike: :func:`input_fingerprint`) adds no run unless
     ``rerun_unchanged``: its outputs would be the same, and rebuilding the
     marts stays cheap. New hires change the predict set, so they always get
@@ -379,9 +380,13 @@ def run_model(
         decisions_from_frame(decisions), ledger.run_facts(runs), source="the log"
     )
     frozen = state.frozen_run(spec.key)
-    shown_run_id = state.shown_runs().get(spec.key)
-    inputs = input_fingerprint(frame, spec, original_config, frozen, shown_run_id)
+    store = artifact_dir()
+    inputs = input_fingerprint(frame, spec, original_config, frozen)
     unchanged = _unchanged_since(runs, inputs)
+    if unchanged is not None and frozen is not None:
+        # A frozen model's pickle is checked on every build, unchanged or
+        # not: a tampered or missing one is refused by scoring, loudly.
+        unchanged = unchanged if _pickle_intact(runs, frozen, store) else None
     if unchanged is not None and not rerun_unchanged:
         print(
             f"people-ml: ML model {spec.key} ({model_name}): its spec, training "
@@ -391,7 +396,6 @@ def run_model(
         )
         return conform(pd.DataFrame(columns=list(RUN_RECORD.column_names)), RUN_RECORD)
     run_id = uuid.uuid4().hex
-    store = artifact_dir()
     notes: list[tuple[str, str, str]] = []
     check_protected_columns(policy, frame.columns, model_key=spec.key)
     # A name in monitoring.expected_drift must be a column the model may use
@@ -489,20 +493,19 @@ def input_fingerprint(
     spec: MLModelSpec,
     config: dict[str, Any],
     frozen_run_id: str | None,
-    shown_run_id: str | None,
 ) -> str:
     """sha256 of everything a run's outputs depend on.
 
     The whole spec config (review, monitoring and risk bands too), the frozen
-    run scored with (None: trains), the run BI shows (the review compares with
-    it), the library versions, and every row of the frame (:func:`fingerprint`:
-    training rows and the predict set, in any row order).
+    run scored with (None: trains), the library versions, and every row of
+    the frame (:func:`fingerprint`: training rows and the predict set, in any
+    row order). Not the run BI shows: deploying a run must not make the next
+    build run the same inputs again.
     """
     header = json.dumps(
         {
             "config": config,
             "frozen_run_id": frozen_run_id,
-            "shown_run_id": shown_run_id,
             "libraries": library_versions(),
         },
         sort_keys=True,
@@ -522,6 +525,17 @@ def _unchanged_since(runs: pd.DataFrame, inputs: str) -> str | None:
     if pd.isna(latest["input_fingerprint"]) or latest["input_fingerprint"] != inputs:
         return None
     return str(latest["run_id"])
+
+
+def _pickle_intact(runs: pd.DataFrame, frozen: str, store: Path) -> bool:
+    """Whether the frozen run's pickle is there with its recorded sha256."""
+    record = runs.loc[runs["run_id"].astype(str) == frozen]
+    if record.empty:
+        return False
+    path = store / str(record["artifact_path"].iloc[0])
+    if not path.is_file():
+        return False
+    return sha256_file(path) == str(record["artifact_sha256"].iloc[0])
 
 
 def _risk_bands(config: Any) -> tuple[float, float]:

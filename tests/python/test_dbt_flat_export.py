@@ -89,13 +89,14 @@ def test_the_ibm_sample_plugs_in_by_following_the_readme(
     # org columns of people outside the HRIS are null, not invented.
     sample = pd.read_csv(REPO_ROOT / "data" / "reference" / "ibm_hr_attrition.csv")
     stayers = int((sample["Attrition"] == "No").sum())
-    [(count, high, with_division, run)] = project.query(
+    [(count, high, with_division, workers, run)] = project.query(
         "select count(*), count(*) filter (where risk_band = 'high'), "
-        "count(division_name), max(run_id) from marts.fct_ml_predictions "
+        "count(division_name), count(*) filter (where is_hris_worker), "
+        "max(run_id) from marts.fct_ml_predictions "
         "where model_key = 'flat_attrition'"
     )
     assert count == stayers == 1233
-    assert high > 0 and with_division == 0
+    assert high > 0 and with_division == 0 and workers == 0
     assert run.startswith(run_id)
     [(auc,)] = project.query(
         "select value from marts.fct_ml_model_performance where model_key = "

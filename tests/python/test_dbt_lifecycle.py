@@ -122,7 +122,8 @@ def test_lifecycle_driven_by_the_commands(project: Project) -> None:
     _assert_shown(project, "expected_pay", None)
 
     _ok(project, "deploy", run_1[:8], "--reason", "first model looks right", *by)
-    _build(project, *ATTRITION_ONLY)
+    # The same inputs again: a run only on request (else unchanged: no run).
+    _build(project, *ATTRITION_ONLY, "--vars", "{ml_rerun_unchanged: true}")
     run_2, number, mode, _ = _attrition_runs(project)[-1]
     assert (number, mode) == (2, "trained")
     assert _status(project, run_1) == ("deployed", "ana@example.com", False)

@@ -116,7 +116,9 @@ def test_train_freeze_score_tamper_refresh(project: Project) -> None:
 
     # 4. Restored, --full-refresh and dbt clean keep every run and artifact.
     pickle.write_bytes(pickle_bytes)
-    refreshed = project.dbt("build", "--full-refresh", *SELECT)
+    refreshed = project.dbt(
+        "build", "--full-refresh", *SELECT, "--vars", "{ml_rerun_unchanged: true}"
+    )
     assert refreshed.ok, refreshed.output[-4000:]
     assert project.dbt("clean").ok
     runs = _runs(project)

@@ -142,3 +142,34 @@ def test_mf_answers_expected_leavers_by_prediction_window(
     assert got.keys() == expected.keys()
     for horizon, value in expected.items():
         assert got[horizon] == pytest.approx(value, rel=REL)
+
+
+def test_mf_answers_every_classification_model_by_model_key(
+    deployed_project: Project,
+) -> None:
+    project = deployed_project
+    expected = {
+        key: (events, headcount, high)
+        for key, events, headcount, high in project.query(
+            "select model_key, sum(prediction), count(*),"
+            " count(*) filter (where risk_band = 'high')"
+            " from marts.fct_ml_predictions where risk_band is not null"
+            " group by model_key"
+        )
+    }
+    assert set(expected) == {"attrition"}  # expected_pay is a regression
+    rows = _mf_query(
+        project,
+        ["expected_events", "scored_headcount", "high_risk_headcount_by_model"],
+        "prediction__model_key",
+    )
+    answered = {
+        row["prediction__model_key"]: row
+        for row in rows
+        if row["scored_headcount"] not in ("", "0", None)
+    }
+    assert set(answered) == set(expected)
+    for key, (events, headcount, high) in expected.items():
+        assert float(answered[key]["expected_events"]) == pytest.approx(events, rel=REL)
+        assert int(answered[key]["scored_headcount"]) == headcount
+        assert int(answered[key]["high_risk_headcount_by_model"]) == high

@@ -88,7 +88,8 @@ final as (
             when shown_predictions.problem_type = 'binary_classification'
                 then shown_predictions.label_horizon_months
         end as horizon_months,
-        shown_predictions.sample_date
+        shown_predictions.sample_date,
+        employees.worker_id is not null as is_hris_worker
 
     from shown_predictions
     left join employees

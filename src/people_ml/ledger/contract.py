@@ -509,9 +509,9 @@ RUN_RECORD = Table(
         Column(
             "input_fingerprint",
             "string",
-            "sha256 of the spec, the mode (the frozen run), the run BI shows, the "
-            "library versions and every input row (training and predict set): "
-            "a build whose inputs are unchanged adds no run.",
+            "sha256 of the spec, the mode (the frozen run), the library versions "
+            "and every input row (training and predict set): a build whose "
+            "inputs are unchanged adds no run.",
         ),
         Column("library_versions", "string", "Library versions (JSON)."),
         Column("artifact_sha256", "string", "sha256 of the model pickle."),

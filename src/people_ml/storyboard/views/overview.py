@@ -60,8 +60,7 @@ headline[2].metric(
 )
 headline[3].metric("Average risk", data.format_share(summary.average_risk))
 
-org_columns = [*ORG_LEVELS.values(), "job_level"]
-if not predictions[org_columns].notna().any().any():
+if "is_hris_worker" in predictions and not predictions["is_hris_worker"].any():
     # A model outside the HRIS (a flat export): its people are not HRIS
     # workers, so the marts hold no org unit or level for them.
     st.info(
