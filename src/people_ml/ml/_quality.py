@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._spec import MLModelSpec
 
 _MAX_ROWS_TYPED = 100_000
+_MAX_ROWS_SCORED = 200_000
 
 __all__ = [
     "annotate_profile",
@@ -128,10 +129,16 @@ def inspect_frame(
     columns = candidate_features(frame, spec)
     if labelled is None:
         labelled = frame[spec.target].notna().to_numpy()
+    # The association with the target is measured on at most
+    # _MAX_ROWS_SCORED labelled rows (a sample of a large frame).
+    scored = np.flatnonzero(labelled)
+    if len(scored) > _MAX_ROWS_SCORED:
+        rng = np.random.default_rng(0)
+        scored = np.sort(rng.choice(scored, _MAX_ROWS_SCORED, replace=False))
     y = None
-    if labelled.any():
+    if len(scored):
         y = encode_target(
-            frame.loc[labelled, spec.target], spec.problem_type, spec.target
+            frame[spec.target].iloc[scored], spec.problem_type, spec.target
         )
     # Types are read from a sample of rows on a large frame (as cheap at a
     # million person-months as at two thousand).
@@ -153,7 +160,7 @@ def inspect_frame(
         columns,
         kinds=kinds,
         y=y,
-        labelled=labelled,
+        scored=scored,
         sample_dates=sample_dates,
         problem_type=spec.problem_type,
     )

@@ -23,6 +23,7 @@ from .checks import (
     frame_findings,
     is_code_name,
     name_tokens,
+    row_hashes,
     score_findings,
     split_findings,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "frame_findings",
     "is_code_name",
     "name_tokens",
+    "row_hashes",
     "score_findings",
     "split_findings",
 ]

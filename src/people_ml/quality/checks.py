@@ -31,6 +31,7 @@ __all__ = [
     "frame_findings",
     "is_code_name",
     "name_tokens",
+    "row_hashes",
     "score_findings",
     "split_findings",
 ]
@@ -77,8 +78,6 @@ _MONTH_NAME_DATE = re.compile(
 )
 _ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([ T].*)?$")
 _DATE_SHARE = 0.9
-# Association measured on at most this many rows (a sample beyond it).
-_MAX_ROWS_SCORED = 200_000
 #: Copied rows are reported from this share of the rows (a few people with
 #: identical records are normal; a copied export is not).
 DUPLICATE_SHARE = 0.01
@@ -411,11 +410,6 @@ def _missingness_leak(
     if y is None:
         return []
     missing = s.isna().to_numpy()
-    if len(missing) > _MAX_ROWS_SCORED:
-        keep = np.random.default_rng(0).choice(
-            len(missing), _MAX_ROWS_SCORED, replace=False
-        )
-        missing, y = missing[keep], y[keep]
     share = float(missing.mean()) if len(missing) else 0.0
     if not 0.01 <= share <= 0.99 or len(np.unique(y)) < 2:
         return []
@@ -448,7 +442,7 @@ def column_findings(
     *,
     kinds: Mapping[str, tuple[str, str]],
     y: np.ndarray | None,
-    labelled: np.ndarray,
+    scored: np.ndarray,
     sample_dates: pd.Series | None,
     problem_type: str,
 ) -> list[Finding]:
@@ -463,9 +457,10 @@ def column_findings(
     kinds : mapping
         Column -> (detected type, note), from the feature typing.
     y : numpy.ndarray or None
-        The encoded target of the labelled rows, or None.
-    labelled : numpy.ndarray of bool
-        Which rows of ``frame`` have a target (``y`` is theirs).
+        The encoded target of the rows ``scored``, or None.
+    scored : numpy.ndarray of int
+        Positions of the labelled rows the association with the target is
+        measured on (``y`` is theirs; a sample of a large frame).
     sample_dates : pandas.Series or None
         Each row's sample date, for dates that cannot be known yet.
     problem_type : str
@@ -506,7 +501,31 @@ def column_findings(
         out += _code_finding(name, s, kind, note)
         out += _date_findings(name, s)
         out += _impossible_dates(name, s, sample_dates)
-        out += _missingness_leak(name, s[labelled], y, problem_type)
+        out += _missingness_leak(name, s.iloc[scored], y, problem_type)
+    return out
+
+
+def row_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """A 64-bit hash of each row's values in ``columns`` (vectorised)."""
+    return pd.util.hash_pandas_object(
+        frame[list(columns)], index=False, categorize=True
+    ).to_numpy()
+
+
+def _duplicated(hashes: np.ndarray, *, keep: str | bool) -> np.ndarray:
+    """``duplicated`` on 64-bit hashes by one stable sort (fast on millions).
+
+    ``keep='first'`` marks every repeat after the first; ``keep=False`` every
+    row whose hash occurs more than once.
+    """
+    order = np.argsort(hashes, kind="stable")
+    ranked = hashes[order]
+    same_previous = np.r_[False, ranked[1:] == ranked[:-1]]
+    marked = same_previous
+    if keep is False:
+        marked = same_previous | np.r_[ranked[:-1] == ranked[1:], False]
+    out = np.zeros(len(hashes), dtype=bool)
+    out[order] = marked
     return out
 
 
@@ -514,6 +533,10 @@ def frame_findings(
     frame: pd.DataFrame, *, entity_id: str, sample_date: str, columns: Sequence[str]
 ) -> list[Finding]:
     """Findings about the rows: per-entity duplicates and copied rows.
+
+    Rows are compared by a 64-bit hash of their values (a false match among a
+    few million rows has odds of about one in ten million), so a frame of
+    millions of person-months is checked in a second or two.
 
     Parameters
     ----------
@@ -528,8 +551,7 @@ def frame_findings(
     list of Finding
     """
     out: list[Finding] = []
-    keys = [entity_id, sample_date]
-    dup = frame.duplicated(keys, keep=False).to_numpy()
+    dup = _duplicated(row_hashes(frame, [entity_id, sample_date]), keep=False)
     if dup.any():
         ids = frame.loc[dup, entity_id].astype(str).unique()
         out.append(
@@ -545,7 +567,7 @@ def frame_findings(
         )
     compared = [c for c in dict.fromkeys([sample_date, *columns]) if c in frame]
     if compared and len(frame) > 1:
-        copies = frame.duplicated(compared, keep="first").to_numpy() & ~dup
+        copies = _duplicated(row_hashes(frame, compared), keep="first") & ~dup
         if copies.mean() >= DUPLICATE_SHARE:
             ids = frame.loc[copies, entity_id].astype(str).unique()
             out.append(
@@ -571,11 +593,7 @@ def split_findings(
     if not compared or train.empty or test.empty:
         return []
 
-    def keys(frame: pd.DataFrame) -> pd.Series:
-        return pd.util.hash_pandas_object(frame[compared], index=False)
-
-    seen = set(keys(train).to_numpy().tolist())
-    overlap = keys(test).isin(seen).to_numpy()
+    overlap = np.isin(row_hashes(test, compared), row_hashes(train, compared))
     if not overlap.any():
         return []
     return [
