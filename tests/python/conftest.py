@@ -26,6 +26,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 # The decision log every project copy starts from: committed, header only.
 FIXTURE_DECISION_LOG = FIXTURES / "run_status.csv"
+# dbt arguments that run the ML models even when their inputs are unchanged
+# (for scenarios that need a second run of the same data).
+RERUN_UNCHANGED = ("--vars", "{ml_rerun_unchanged: true}")
 # Small enough for a fast build, long enough for labelled and current periods.
 SMALL_EXTRACT = {"employees": 400, "months": 30, "seed": 7}
 

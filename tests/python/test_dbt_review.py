@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import Project, clone_project
+from conftest import RERUN_UNCHANGED, Project, clone_project
 
 pytestmark = pytest.mark.dbt
 
@@ -36,7 +36,8 @@ def test_compare_deploy_and_roll_back_on_real_dbt(
     project = clone_project(built_project, tmp_path / "people_ml")
     [(run_1,)] = project.query("select run_id from ml.ml_attrition_runs")
     _ok(project, "deploy", run_1, "--override-gates", "--reason", "first", *BY)
-    second = project.dbt("build", "--exclude", "ml_expected_pay_runs")
+    # The same inputs again, run on request (unchanged inputs add no run).
+    second = project.dbt("build", "--exclude", "ml_expected_pay_runs", *RERUN_UNCHANGED)
     assert second.ok, second.output[-4000:]
     [(run_2,)] = project.query(
         f"select run_id from ml.ml_attrition_runs where run_id != '{run_1}'"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Project, clone_project, linear_models_only
+from conftest import RERUN_UNCHANGED, Project, clone_project, linear_models_only
 
 from people_ml.publish import CATALOG, PUBLISHED_MARTS, open_publication
 from people_ml.storyboard import APP_PATH, PAGES, STORYBOARD_TABLES, data
@@ -336,7 +336,12 @@ def pending_project(deployed_project: Project, tmp_path_factory) -> Project:
     shown one (``fct_ml_run_comparison`` then holds their side-by-side)."""
     project = clone_project(deployed_project, tmp_path_factory.mktemp("pending") / "p")
     result = project.dbt(
-        "build", "--select", "ml_attrition_runs+", "--exclude", "ml_expected_pay_runs"
+        "build",
+        "--select",
+        "ml_attrition_runs+",
+        "--exclude",
+        "ml_expected_pay_runs",
+        *RERUN_UNCHANGED,
     )
     assert result.ok, result.output[-5000:]
     return project
