@@ -118,3 +118,8 @@ def test_the_ibm_sample_plugs_in_by_following_the_readme(
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Headcount"] == f"{stayers:,}"
     assert "not workers of the HRIS extract" in app.info[0].value
+    # The Model runs page states the data-quality gate's verdict on the run.
+    app.switch_page("views/runs.py")
+    app.run()
+    assert not app.exception, [item.value for item in app.exception]
+    assert any("data-quality gate found nothing" in m.value for m in app.success)

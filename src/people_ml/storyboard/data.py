@@ -161,6 +161,25 @@ class Marts:
         frame = self.table("fct_ml_model_performance")
         return frame[frame["run_id"] == run_id].reset_index(drop=True)
 
+    def data_quality(self, run_id: str) -> pd.DataFrame:
+        """A run's data-quality findings (none in a publication made before
+        the gate), as the page shows them."""
+        columns = ["Check", "Severity", "Column", "Rows", "Finding", "Fix"]
+        if "fct_ml_data_quality" not in self.publication.tables:
+            return pd.DataFrame(columns=columns)
+        frame = self.table("fct_ml_data_quality")
+        frame = frame[frame["run_id"] == run_id]
+        return pd.DataFrame(
+            {
+                "Check": frame["check_name"],
+                "Severity": frame["severity"],
+                "Column": frame["column_name"],
+                "Rows": frame["row_count"],
+                "Finding": frame["finding_message"],
+                "Fix": frame["finding_fix"],
+            }
+        ).reset_index(drop=True)
+
     def profile(self, run_id: str) -> pd.DataFrame:
         """A run's EDA profile, selected features first."""
         frame = self.table("fct_ml_feature_profile")

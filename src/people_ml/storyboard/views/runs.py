@@ -95,6 +95,23 @@ if not overall.empty:
 with st.expander("Every metric"):
     st.dataframe(performance.drop(columns=["model_performance_id"]), hide_index=True)
 
+st.subheader("Data quality")
+findings = marts.data_quality(run_id)
+if run["mode"] == "scored":
+    st.caption("A scored run uses its frozen run's model: its input was checked then.")
+elif findings.empty:
+    st.success(
+        "The data-quality gate found nothing: no duplicates, no id-like or constant "
+        "column, no date the row could not have known, no leakage through missing "
+        "values, no protected attribute used as a feature."
+    )
+else:
+    st.warning(
+        f"The data-quality gate found {len(findings)} thing(s) to check; the run "
+        "went on (a failing check would have refused it)."
+    )
+    st.dataframe(findings, hide_index=True)
+
 st.subheader("EDA profile")
 st.dataframe(
     marts.profile(run_id).drop(columns=["feature_profile_id", "run_id"]),
