@@ -60,7 +60,13 @@ headline[2].metric(
 )
 headline[3].metric("Average risk", data.format_share(summary.average_risk))
 
-if "is_hris_worker" in predictions and not predictions["is_hris_worker"].any():
+# A publication made before is_hris_worker: no org column holds anything.
+hris = (
+    predictions["is_hris_worker"].fillna(False).astype(bool)
+    if "is_hris_worker" in predictions
+    else predictions[[*ORG_LEVELS.values(), "job_level"]].notna().any(axis=1)
+)
+if not hris.any():
     # A model outside the HRIS (a flat export): its people are not HRIS
     # workers, so the marts hold no org unit or level for them.
     st.info(
