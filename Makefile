@@ -64,7 +64,7 @@ lint: setup
 PYTEST_WORKERS ?= 3
 
 test: lint browser
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 test-fast: setup
 	$(BIN)/pytest -m "not dbt"
