@@ -31,6 +31,7 @@ from people_ml.ledger.contract import (
     RUN_RECORD,
     STORE_SCHEMA,
     STORE_TABLES,
+    Table,
     conform,
 )
 from people_ml.ledger.records import decisions_from_frame, loaded_decisions
@@ -273,10 +274,15 @@ def execute_run(
             raise
         key = spec_config.get("key") if isinstance(spec_config, dict) else None
         record_failure(session, model_name=model_name, model_key=key, error=exc)
-        return conform(pd.DataFrame(columns=list(RUN_RECORD.column_names)), RUN_RECORD)
+        return _no_run()
 
 
 _TRUE = frozenset({"true", "1", "yes"})
+
+
+def _no_run() -> pd.DataFrame:
+    """A run record with no rows: dbt appends nothing to the run table."""
+    return conform(pd.DataFrame(columns=list(RUN_RECORD.column_names)), RUN_RECORD)
 
 
 def record_failure(
@@ -306,16 +312,7 @@ def record_failure(
             }
         ]
     )
-    frame = conform(row, RUN_FAILURES)
-    view = "_people_ml_run_failures"
-    session.register(view, frame)
-    try:
-        session.execute(
-            f"insert into {STORE_SCHEMA}.{RUN_FAILURES.name} by name "
-            f"select * from {view}"
-        )
-    finally:
-        session.unregister(view)
+    _insert_rows(session, RUN_FAILURES, row)
 
 
 def run_model(
@@ -395,7 +392,7 @@ def run_model(
             "run. To run anyway: dbt build --vars '{ml_rerun_unchanged: true}'.",
             file=sys.stderr,
         )
-        return conform(pd.DataFrame(columns=list(RUN_RECORD.column_names)), RUN_RECORD)
+        return _no_run()
     run_id = uuid.uuid4().hex
     notes: list[tuple[str, str, str]] = []
     check_protected_columns(policy, frame.columns, model_key=spec.key)
@@ -583,14 +580,19 @@ def _shown_run(runs: pd.DataFrame, run_id: str | None) -> ShownRun | None:
 
 
 def _insert(session: Any, table: str, frame: pd.DataFrame) -> None:
-    frame = conform(frame, STORE_TABLES[table])
+    _insert_rows(session, STORE_TABLES[table], frame)
+
+
+def _insert_rows(session: Any, table: Table, frame: pd.DataFrame) -> None:
+    """Append ``frame``, typed by the contract, to ``ml_store.<table>``."""
+    frame = conform(frame, table)
     if frame.empty:
         return
-    view = f"_people_ml_{table}"
+    view = f"_people_ml_{table.name}"
     session.register(view, frame)
     try:
         session.execute(
-            f"insert into {STORE_SCHEMA}.{table} by name select * from {view}"
+            f"insert into {STORE_SCHEMA}.{table.name} by name select * from {view}"
         )
     finally:
         session.unregister(view)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from people_ml.quality import is_code_name
+from people_ml.quality.checks import ISO_DATE as _ISO_DATE
+from people_ml.quality.checks import is_code_name
 
 from ._exceptions import DataError
 
@@ -27,7 +28,6 @@ __all__ = [
 
 _TRUE = frozenset({"yes", "y", "true", "t"})
 _FALSE = frozenset({"no", "n", "false", "f"})
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T].*)?$")
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|uuid|guid|number$|_key$|^key$)", re.IGNORECASE)
 #: Value used for a missing categorical level before one-hot encoding.
 MISSING_LEVEL = "(missing)"

@@ -22,6 +22,7 @@ from sklearn.metrics import roc_auc_score
 __all__ = [
     "CHECKS",
     "DUPLICATE_SHARE",
+    "ISO_DATE",
     "MISSINGNESS_LEAKAGE_AUC",
     "PROTECTED_NAME_TOKENS",
     "TOO_GOOD_AUC",
@@ -76,7 +77,8 @@ _MONTH_NAME_DATE = re.compile(
     r"[\s\-,.]*\d{1,2}(,?\s*\d{2,4})?\s*$",
     re.IGNORECASE,
 )
-_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([ T].*)?$")
+#: An ISO date (or date-time) as text; the feature typing reads the same.
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T].*)?$")
 _DATE_SHARE = 0.9
 #: Copied rows are reported from this share of the rows (a few people with
 #: identical records are normal; a copied export is not).
@@ -284,7 +286,7 @@ def _date_findings(name: str, s: pd.Series) -> list[Finding]:
     text = pd.Series(counts.index, dtype=object)
     weights = counts.to_numpy()
     total = int(weights.sum())
-    if weights[text.str.match(_ISO_DATE).to_numpy()].sum() >= _DATE_SHARE * total:
+    if weights[text.str.match(ISO_DATE).to_numpy()].sum() >= _DATE_SHARE * total:
         return []
     local, two = (m.to_numpy(dtype=bool) for m in _date_like(text))
     if weights[local].sum() < _DATE_SHARE * total:
@@ -331,7 +333,7 @@ def _as_dates(s: pd.Series) -> pd.Series | None:
         kind = pd.api.types.infer_dtype(sample, skipna=True)
         if kind not in ("date", "datetime"):
             text = sample.astype(str)
-            if not text.str.match(_ISO_DATE).all():
+            if not text.str.match(ISO_DATE).all():
                 return None
         out = pd.to_datetime(s, errors="coerce", format="mixed")
     else:
