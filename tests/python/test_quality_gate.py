@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -136,3 +137,20 @@ def test_a_spec_cannot_lower_a_failing_check() -> None:
         )
     with pytest.raises(SpecError, match="a check among"):
         MLModelSpec.from_config({**CASES["base_spec"], "quality": {"typo": "fail"}})
+
+
+def test_a_finding_quotes_values_as_a_reader_writes_them() -> None:
+    from people_ml.quality import column_findings
+
+    frame = pd.DataFrame({"is_rehire": [False] * 30, "x": range(30)})
+    [finding] = column_findings(
+        frame,
+        ["is_rehire"],
+        kinds={"is_rehire": ("boolean", "")},
+        y=None,
+        scored=np.arange(0),
+        sample_dates=None,
+        problem_type="binary_classification",
+    )
+    assert finding.check == "constant_column"
+    assert "(False)" in finding.message and "np." not in finding.message

@@ -257,7 +257,10 @@ def is_code_name(name: str) -> bool:
 
 
 def _examples(values: Sequence[object]) -> str:
-    shown = [repr(v) for v in list(values)[:_EXAMPLES]]
+    # numpy scalars as plain values: False, not np.False_.
+    shown = [
+        repr(getattr(v, "item", lambda v=v: v)()) for v in list(values)[:_EXAMPLES]
+    ]
     return ", ".join(shown)
 
 
