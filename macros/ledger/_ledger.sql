@@ -88,7 +88,10 @@
         target_association double,
         association_measure string,
         is_leakage_suspect boolean,
-        n_observations bigint
+        n_observations bigint,
+        feature_label string,
+        feature_description string,
+        feature_unit string
     );
 
     create table if not exists ml_store.warnings (
@@ -268,6 +271,9 @@
     alter table ml_store.feature_profiles add column if not exists association_measure string;
     alter table ml_store.feature_profiles add column if not exists is_leakage_suspect boolean;
     alter table ml_store.feature_profiles add column if not exists n_observations bigint;
+    alter table ml_store.feature_profiles add column if not exists feature_label string;
+    alter table ml_store.feature_profiles add column if not exists feature_description string;
+    alter table ml_store.feature_profiles add column if not exists feature_unit string;
     alter table ml_store.warnings add column if not exists severity string;
     alter table ml_store.warnings add column if not exists code string;
     alter table ml_store.warnings add column if not exists message string;

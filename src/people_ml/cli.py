@@ -148,10 +148,7 @@ def _cmd_storyboard(args: argparse.Namespace, project: ProjectPaths) -> int:
         f"{publication.publication_id}, {publication.published_at:%Y-%m-%d %H:%M} "
         "UTC); Ctrl-C stops it."
     )
-    try:
-        return subprocess.call(browser.streamlit_command(port, args.address), env=env)
-    except KeyboardInterrupt:
-        return EXIT_OK
+    return browser.run_until_stopped(browser.streamlit_command(port, args.address), env)
 
 
 def _store(project: ProjectPaths) -> lifecycle.RunStore:
@@ -575,7 +572,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the page of --screenshot",
     )
     storyboard.add_argument("--width", type=int, default=1440, help=argparse.SUPPRESS)
-    storyboard.add_argument("--height", type=int, default=1600, help=argparse.SUPPRESS)
+    storyboard.add_argument("--height", type=int, default=900, help=argparse.SUPPRESS)
     storyboard.set_defaults(handler=_cmd_storyboard)
 
     dbt = commands.add_parser(

@@ -6,7 +6,10 @@ import datetime as dt
 
 import duckdb
 import pytest
+import yaml
 from conftest import Project
+
+from people_ml.ml._labels import BUILT_IN_FEATURES
 
 pytestmark = pytest.mark.dbt
 
@@ -130,6 +133,47 @@ def test_person_months_rebuild_the_samples_and_their_labels(
     last, n_labelled, n_with_target, monthly_rate = by_period["labelled"]
     assert last == dt.date(2026, 3, 31) and n_with_target == n_labelled
     assert 0.003 < monthly_rate < 0.03
+
+
+def test_every_column_of_the_shipped_models_has_a_label(built_project: Project):
+    """No reader meets a column name: each shipped model's spec labels every
+    column its run profiled, and the marts carry the labels."""
+    models = yaml.safe_load(
+        (built_project.root / "python_models/ml/_ml__models.yml").read_text()
+    )["models"]
+    declared = {
+        model["config"]["ml_model"]["key"]: set(
+            model["config"]["ml_model"]["feature_labels"]
+        )
+        for model in models
+    }
+    profiled = built_project.query(
+        "select distinct runs.model_key, profiles.feature from "
+        "ml_store.feature_profiles as profiles inner join "
+        "intermediate.int_ml_runs_unioned as runs on profiles.run_id = runs.run_id"
+    )
+    assert profiled
+    unlabelled = [
+        (key, feature)
+        for key, feature in profiled
+        if feature not in declared[key] | set(BUILT_IN_FEATURES)
+    ]
+    assert unlabelled == []
+    assert built_project.query(
+        "select count(*) from ml_store.warnings where code = 'features_without_labels'"
+    ) == [(0,)]
+    labels = dict(
+        built_project.query(
+            "select feature, feature_label from marts.fct_ml_feature_importance "
+            "where model_key = 'attrition'"
+        )
+    )
+    assert labels["compa_ratio"] == "Pay against band midpoint"
+    ((drivers, labelled),) = built_project.query(
+        "select count(*), count(*) filter (where feature_label <> feature) "
+        "from marts.fct_ml_feature_importance"
+    )
+    assert drivers == labelled > 0
 
 
 def test_docs_generate(built_project: Project) -> None:

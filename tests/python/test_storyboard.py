@@ -9,6 +9,7 @@ Streamlit's AppTest runs each page in-process against the publication that
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -255,6 +256,40 @@ def test_people_ml_storyboard_without_a_publication_is_refused(project, tmp_path
     )
     assert completed.returncode == 2
     assert "dbt build" in completed.stderr
+
+
+def test_sigterm_stops_the_storyboard_and_its_server(deployed_project, tmp_path):
+    """A service manager's SIGTERM must not leave the server running and serving."""
+    from people_ml.storyboard import browser
+
+    port = browser.free_port()
+    health = f"http://127.0.0.1:{port}/_stcore/health"
+    command = [sys.executable, "-m", "people_ml.cli", "storyboard", "--port", str(port)]
+    storyboard = subprocess.Popen(
+        command,
+        cwd=deployed_project.root,
+        env={
+            **deployed_project.env(),
+            "PEOPLE_ML_PUBLISH_DIR": str(deployed_project.root / "published"),
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not browser.answers(health):
+            assert storyboard.poll() is None, storyboard.stdout.read()
+            assert time.monotonic() < deadline, "the storyboard never answered"
+            time.sleep(0.25)
+        storyboard.send_signal(signal.SIGTERM)
+        assert storyboard.wait(timeout=20) == 0
+    finally:
+        if storyboard.poll() is None:
+            storyboard.kill()
+    # The server went with it: nothing answers on the port any more.
+    assert not browser.answers(health)
+    assert browser.free_port_is(port)
 
 
 def test_a_build_while_the_storyboard_reads_blocks_neither(

@@ -15,6 +15,12 @@ drift as (
 
 ),
 
+labels as (
+
+    select * from {{ ref('int_ml_feature_labels') }}
+
+),
+
 runs as (
 
     select * from {{ ref('int_ml_runs_monitored') }}
@@ -33,6 +39,11 @@ final as (
         runs.is_shown_run,
         runs.is_model_deployed,
         drift.feature,
+        coalesce(
+            labels.feature_label,
+            case when drift.feature = 'prediction' then 'The predictions' end,
+            drift.feature
+        ) as feature_label,
         drift.feature_kind,
         drift.baseline,
         drift.baseline_run_id,
@@ -49,6 +60,10 @@ final as (
     from drift
     inner join runs
         on drift.run_id = runs.run_id
+    left join labels
+        on
+            drift.run_id = labels.run_id
+            and drift.feature = labels.feature
 
 )
 

@@ -18,6 +18,12 @@ feature_importance as (
 
 ),
 
+labels as (
+
+    select * from {{ ref('int_ml_feature_labels') }}
+
+),
+
 runs as (
 
     select * from {{ ref('int_ml_runs_unioned') }}
@@ -34,6 +40,7 @@ final as (
         feature_effects.run_id,
         runs.model_key,
         feature_effects.feature,
+        coalesce(labels.feature_label, feature_effects.feature) as feature_label,
         feature_importance.driver_kind,
         feature_effects.level_label,
         feature_effects.level_order,
@@ -57,6 +64,10 @@ final as (
         on
             feature_effects.run_id = feature_importance.run_id
             and feature_effects.feature = feature_importance.feature
+    left join labels
+        on
+            feature_effects.run_id = labels.run_id
+            and feature_effects.feature = labels.feature
 
 )
 

@@ -19,6 +19,12 @@ feature_importance as (
 
 ),
 
+labels as (
+
+    select * from {{ ref('int_ml_feature_labels') }}
+
+),
+
 runs as (
 
     select * from {{ ref('int_ml_runs_unioned') }}
@@ -47,6 +53,9 @@ final as (
         aggregated.run_id,
         runs.model_key,
         aggregated.feature,
+        coalesce(labels.feature_label, aggregated.feature) as feature_label,
+        labels.feature_description,
+        coalesce(labels.feature_unit, 'number') as feature_unit,
         feature_importance.driver_kind,
         case
             when feature_importance.run_id is not null
@@ -90,6 +99,10 @@ final as (
         on
             aggregated.run_id = feature_importance.run_id
             and aggregated.feature = feature_importance.feature
+    left join labels
+        on
+            aggregated.run_id = labels.run_id
+            and aggregated.feature = labels.feature
 
 )
 

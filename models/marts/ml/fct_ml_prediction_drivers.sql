@@ -9,6 +9,12 @@ shap_values as (
 
 ),
 
+labels as (
+
+    select * from {{ ref('int_ml_feature_labels') }}
+
+),
+
 shown as (
 
     select * from {{ ref('int_ml_runs_shown') }}
@@ -22,6 +28,7 @@ ranked as (
         shown.model_key,
         shap_values.entity_id,
         shap_values.feature,
+        coalesce(labels.feature_label, shap_values.feature) as feature_label,
         shap_values.feature_value,
         shap_values.feature_value_numeric,
         shap_values.shap_value,
@@ -33,6 +40,10 @@ ranked as (
     from shap_values
     inner join shown
         on shap_values.run_id = shown.run_id
+    left join labels
+        on
+            shap_values.run_id = labels.run_id
+            and shap_values.feature = labels.feature
 
 ),
 
@@ -44,6 +55,7 @@ final as (
         model_key,
         entity_id as worker_id,
         feature,
+        feature_label,
         feature_value,
         case
             when shap_value > 0 then 'raises'

@@ -20,7 +20,10 @@ renamed as (
         distinct_count,
         target_association,
         n_observations,
-        is_leakage_suspect
+        is_leakage_suspect,
+        feature_label,
+        feature_description,
+        feature_unit
 
     from source
 

@@ -253,6 +253,9 @@ STORE_TABLES: dict[str, Table] = {
                 Column("association_measure", "string", "How it is measured."),
                 Column("is_leakage_suspect", "boolean", "Near-perfect association."),
                 Column("n_observations", "bigint", "Rows profiled."),
+                Column("feature_label", "string", "The feature in plain words."),
+                Column("feature_description", "string", "What it measures."),
+                Column("feature_unit", "string", "How its values read."),
             ),
         ),
         Table(

@@ -113,6 +113,7 @@ from ._hazard import (
     fit_hazard,
     horizon_labels,
 )
+from ._labels import UNITS, FeatureText, default_label, format_value
 from ._metrics import choose_threshold, evaluate
 from ._model import Explanation, FittedModel, Predictions
 from ._outputs import OUTPUT_COLUMNS, RunOutputs
@@ -142,6 +143,7 @@ __all__ = [
     "ALGORITHMS",
     "DEFAULT_CLOCKS",
     "OUTPUT_COLUMNS",
+    "UNITS",
     "ArtifactError",
     "ArtifactVersionWarning",
     "AutoMLResult",
@@ -153,6 +155,7 @@ __all__ = [
     "ExplanationError",
     "FeatureReference",
     "FeatureSchema",
+    "FeatureText",
     "FittedModel",
     "FollowUp",
     "HazardModel",
@@ -173,11 +176,13 @@ __all__ = [
     "censor_at",
     "choose_threshold",
     "clocks_from_config",
+    "default_label",
     "evaluate",
     "explain_drivers",
     "fingerprint",
     "fit_automl",
     "fit_hazard",
+    "format_value",
     "hazard_split",
     "holdout_split",
     "horizon_labels",

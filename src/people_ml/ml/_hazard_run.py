@@ -49,6 +49,7 @@ from ._run import (
     _scoring_profile,
     _unseen_categories,
     fingerprint,
+    label_notes,
     load_frozen,
     refit_fix,
 )
@@ -360,6 +361,7 @@ def train_hazard(
     )
     frames, timings, prepared = _explain(run_id, spec, model, split.predict, refits)
     notes += _unseen_categories(model.model, prepared)
+    notes += label_notes(spec, model.model.features)
     columns = _candidate_columns(frame, spec)
     reference = build_reference(
         run_id,
@@ -411,7 +413,7 @@ def train_hazard(
     return RunOutputs(
         run=run,
         metrics=metrics_frame(run_id, parts),
-        feature_profiles=profiles_frame(run_id, profile),
+        feature_profiles=profiles_frame(run_id, profile, spec),
         warnings=warnings_frame(run_id, notes),
         test_predictions=test_predictions,
         data_quality=quality_frame(run_id, quality),
@@ -482,6 +484,7 @@ def score_hazard(
         ) from exc
     notes += _split_notes(b, None) + test_notes
     notes += _unseen_categories(model.model, prepared)
+    notes += label_notes(spec, model.model.features)
     training = artifact.training
     run = run_record(
         run_id=run_id,
@@ -510,7 +513,7 @@ def score_hazard(
     return RunOutputs(
         run=run,
         metrics=metrics_frame(run_id, parts),
-        feature_profiles=profiles_frame(run_id, profile),
+        feature_profiles=profiles_frame(run_id, profile, spec),
         warnings=warnings_frame(run_id, notes),
         test_predictions=test_predictions,
         reference=None if stored is None else TrainingReference.from_dict(stored),

@@ -289,10 +289,17 @@ def metrics_frame(run_id: str, parts: list[tuple[str, pd.DataFrame]]) -> pd.Data
     return conform(out, STORE_TABLES["metrics"])
 
 
-def profiles_frame(run_id: str, profile: pd.DataFrame) -> pd.DataFrame:
-    """The feature profile (see :func:`profile_features`) of a run."""
+def profiles_frame(
+    run_id: str, profile: pd.DataFrame, spec: MLModelSpec
+) -> pd.DataFrame:
+    """The feature profile (see :func:`profile_features`) of a run, with each
+    feature's label, description and unit from the spec."""
     out = profile.copy()
     out.insert(0, "run_id", run_id)
+    texts = [spec.feature_text(str(feature)) for feature in out["feature"]]
+    out["feature_label"] = [text.label for text in texts]
+    out["feature_description"] = [text.description for text in texts]
+    out["feature_unit"] = [text.unit for text in texts]
     return conform(out, STORE_TABLES["feature_profiles"])
 
 

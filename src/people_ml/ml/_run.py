@@ -10,6 +10,7 @@ import calendar
 import hashlib
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -245,6 +246,22 @@ def _split_notes(b: SplitBoundaries, spec: MLModelSpec) -> list[RunWarning]:
     return notes
 
 
+def label_notes(spec: MLModelSpec, features: Sequence[str]) -> list[RunWarning]:
+    """An info note naming the model's features the spec gives no label."""
+    missing = spec.unlabelled(features)
+    if not missing:
+        return []
+    return [
+        RunWarning(
+            "info",
+            "features_without_labels",
+            f"{len(missing)} feature(s) have no label in the spec "
+            f"({', '.join(missing)}): readers see their names with spaces "
+            "instead. Add them under `feature_labels` (label, description, unit).",
+        )
+    ]
+
+
 def _unseen_categories(model: FittedModel, prepared: pd.DataFrame) -> list[RunWarning]:
     notes = []
     for f in model.schema:
@@ -428,6 +445,7 @@ def train(
     prepared = model.prepare(split.predict, split.predict[spec.sample_date])
     notes += _unseen_categories(model, prepared)
     notes += _uncovered_season(model, split.predict[spec.sample_date])
+    notes += label_notes(spec, model.features)
     explained = _predict_and_explain(
         run_id, spec, model, split.predict, prepared, refits
     )
@@ -472,7 +490,7 @@ def train(
         feature_importance=explained.feature_importance,
         feature_effects=explained.feature_effects,
         metrics=metrics_frame(run_id, parts),
-        feature_profiles=profiles_frame(run_id, profile),
+        feature_profiles=profiles_frame(run_id, profile, spec),
         warnings=warnings_frame(run_id, notes),
         test_predictions=test.predictions,
         data_quality=quality_frame(run_id, quality),
@@ -571,7 +589,8 @@ def _relative(artifact_dir: Path, path: Path) -> str:
 
 #: Spec keys that apply to each run, not to the frozen model: a change is used
 #: by scored runs at once, so it is not reported as ignored.
-_PER_RUN_SETTINGS = frozenset({"min_minority_rows"})
+# Keys a scored run takes from the current spec, not from the frozen run.
+_PER_RUN_SETTINGS = frozenset({"min_minority_rows", "feature_labels"})
 
 
 def _check_frozen_spec(
@@ -737,6 +756,7 @@ def score(
             f"{frozen_run_id!r}: {exc}. {fix}"
         ) from exc
     notes += _split_notes(b, spec) + test.notes + _unseen_categories(model, prepared)
+    notes += label_notes(spec, model.features)
     notes += _uncovered_season(model, split.predict[spec.sample_date])
     explained = _predict_and_explain(
         run_id,
@@ -773,7 +793,7 @@ def score(
         feature_importance=explained.feature_importance,
         feature_effects=explained.feature_effects,
         metrics=metrics_frame(run_id, parts),
-        feature_profiles=profiles_frame(run_id, profile),
+        feature_profiles=profiles_frame(run_id, profile, spec),
         warnings=warnings_frame(run_id, notes),
         test_predictions=test.predictions,
         reference=None if stored is None else TrainingReference.from_dict(stored),

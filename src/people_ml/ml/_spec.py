@@ -8,6 +8,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 from ._exceptions import SpecError
+from ._labels import BUILT_IN_FEATURES, FeatureText, default_label, parse_feature_labels
 from ._selection import SELECTION_RULES
 from ._trust import MIN_MINORITY_ROWS
 
@@ -238,6 +239,13 @@ class MLModelSpec:
         Raises a data-quality check's severity (``people_ml.quality.CHECKS``;
         for example ``{protected_attribute: fail}``). A check that fails by
         default cannot be lowered.
+    feature_labels : mapping of str to mapping, default=None
+        Each feature in plain words: ``{compa_ratio: {label: Pay against band
+        midpoint, description: ..., unit: ratio}}`` (or just a label). Units:
+        ``people_ml.ml.UNITS``. The marts' ``feature_label``, the storyboard
+        and the CLI read these; a feature without one is shown by
+        :func:`default_label`. Presentation only: a frozen run is scored with
+        the current labels.
     """
 
     key: str
@@ -267,6 +275,7 @@ class MLModelSpec:
     test_share: float = 0.25
     predict_rows: str = "unlabelled"
     quality: tuple[tuple[str, str], ...] = ()
+    feature_labels: tuple[tuple[str, FeatureText], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not _SNAKE_CASE.match(self.key):
@@ -388,6 +397,9 @@ class MLModelSpec:
                 "unlabelled for problem_type regression (no negative class)",
             )
         object.__setattr__(self, "quality", _as_quality(self.quality))
+        object.__setattr__(
+            self, "feature_labels", parse_feature_labels(self.feature_labels)
+        )
 
     def _check_formulation(self) -> None:
         if self.formulation not in FORMULATIONS:
@@ -493,6 +505,7 @@ class MLModelSpec:
             "test_share",
             "predict_rows",
             "quality",
+            "feature_labels",
         ):
             if key in kwargs and kwargs[key] is None:
                 kwargs.pop(key)
@@ -512,7 +525,7 @@ class MLModelSpec:
         for f in fields(cls):
             if f.name.startswith("_") or f.default is MISSING:
                 continue
-            if f.name == "quality":
+            if f.name in {"quality", "feature_labels"}:
                 out[f.name] = {}
                 continue
             out[f.name] = list(f.default) if isinstance(f.default, tuple) else f.default
@@ -533,9 +546,25 @@ class MLModelSpec:
             value = getattr(self, f.name)
             if f.name == "quality":
                 out[f.name] = dict(value)
+            elif f.name == "feature_labels":
+                out[f.name] = {name: text.to_dict() for name, text in value}
             else:
                 out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
+
+    def feature_text(self, feature: str) -> FeatureText:
+        """The label, description and unit of ``feature`` (defaults if none)."""
+        declared = dict(self.feature_labels)
+        if feature in declared:
+            return declared[feature]
+        if feature in BUILT_IN_FEATURES:
+            return BUILT_IN_FEATURES[feature]
+        return FeatureText(default_label(feature))
+
+    def unlabelled(self, features: Sequence[str]) -> list[str]:
+        """Those of ``features`` the spec gives no label (built-ins aside)."""
+        declared = dict(self.feature_labels)
+        return [f for f in features if f not in declared and f not in BUILT_IN_FEATURES]
 
     def quality_severity(self, check: str) -> str:
         """The severity of data-quality check ``check`` for this model."""

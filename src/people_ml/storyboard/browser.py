@@ -2,41 +2,33 @@
 
 :func:`serve` runs ``streamlit run`` on a free local port until the ``with``
 block ends. :func:`capture` opens a page in headless Chromium (Debian's
-``chromium``), driven over the Chrome DevTools Protocol with the ``websockets``
-package Streamlit already needs, waits until given texts are on the page and
-every chart has drawn, and saves a PNG screenshot. Used by
+``chromium``, driven by Playwright), waits until given texts are on the page
+and every chart has drawn, and saves a full-page PNG screenshot. Used by
 ``people-ml storyboard --screenshot`` and by the browser test.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
-import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
-from base64 import b64decode
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from websockets.exceptions import WebSocketException
 
 from people_ml.storyboard import APP_PATH, PAGES
 
 # Chromium flags for a closed network: without the background-networking ones
 # it keeps trying to reach Google's hosts.
 CHROMIUM_FLAGS = (
-    "--headless",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -53,6 +45,15 @@ CHARTS_DRAWN = (
     "(() => { const charts = [...document.querySelectorAll('.vega-embed')];"
     " return charts.every(c => c.querySelector('canvas, svg')); })()"
 )
+# True while Streamlit is still running the page's script.
+RUNNING = "!!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+# The height of everything on the page: Streamlit's main container scrolls on
+# its own, so the document's height is the window's.
+PAGE_HEIGHT = (
+    "(() => Math.max(document.documentElement.scrollHeight, ...[...document"
+    '.querySelectorAll(\'[data-testid="stMain"], [data-testid="stAppViewContainer"],'
+    " section.main')].map(e => e.scrollHeight)))()"
+)
 
 
 class BrowserError(RuntimeError):
@@ -67,6 +68,7 @@ class PageCapture:
     text: str
     screenshot: Path
     chart_count: int
+    page_height: int
 
 
 def find_chromium() -> Path:
@@ -93,6 +95,16 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def free_port_is(port: int) -> bool:
+    """Whether nothing listens on ``port`` (of 127.0.0.1) right now."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def page_url(base_url: str, page: str) -> str:
@@ -133,7 +145,7 @@ def serve(
     """Run the storyboard server for the ``with`` block; yields its URL."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    if _answers(f"{url}/_stcore/health"):
+    if answers(f"{url}/_stcore/health"):
         raise BrowserError(f"port {port} is taken by another server: pick another")
     with contextlib.ExitStack() as stack:
         output = (
@@ -155,6 +167,34 @@ def serve(
             _stop(server)
 
 
+def run_until_stopped(command: Sequence[str], env: dict[str, str] | None) -> int:
+    """Run the server in the foreground until it exits or this process is told
+    to stop (SIGTERM, SIGINT, SIGHUP): then stop it and everything it started.
+
+    The server runs in its own session, so a signal to this process alone (a
+    service manager's SIGTERM) cannot leave it serving. Returns 0 after a
+    requested stop, else the server's exit code.
+    """
+    server = subprocess.Popen(list(command), env=env, start_new_session=True)
+    stop_requested = False
+
+    def _forward(signum: int, _frame: object) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+
+    handled = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    previous = {signum: signal.signal(signum, _forward) for signum in handled}
+    try:
+        code = server.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _stop(server)
+    return 0 if stop_requested else code
+
+
 def capture(
     url: str,
     screenshot: Path,
@@ -163,13 +203,16 @@ def capture(
     min_charts: int = 1,
     timeout: float = 90.0,
     width: int = 1440,
-    height: int = 1600,
+    height: int = 900,
 ) -> PageCapture:
-    """Load ``url`` in headless Chromium and save a PNG of it.
+    """Load ``url`` in headless Chromium and save a full-page PNG of it.
 
-    Waits until every string of ``wait_for`` is in the page's text, at least
+    Playwright drives Debian's Chromium (never a browser of its own). Waits
+    until every string of ``wait_for`` is in the page's text, at least
     ``min_charts`` charts are on it, every chart has drawn and their number
-    has stopped changing; then takes the screenshot.
+    has stopped changing; then grows the viewport to the page's height
+    (Streamlit scrolls inside its main container, so the document alone is
+    one screen high) and takes the screenshot. ``height`` is the least height.
 
     Raises
     ------
@@ -177,45 +220,36 @@ def capture(
         When Chromium does not start, or the texts do not appear within
         ``timeout`` seconds (the message quotes what the page did show).
     """
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
     chromium = find_chromium()
-    with tempfile.TemporaryDirectory(
-        prefix="people-ml-chromium-", ignore_cleanup_errors=True
-    ) as profile:
-        browser = subprocess.Popen(
-            [
-                str(chromium),
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={profile}",
-                "--remote-debugging-port=0",
-                f"--window-size={width},{height}",
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # its helper processes go with it
-        )
-        try:
-            port = _devtools_port(Path(profile), browser, timeout=30)
-            with _DevTools.open_page(port) as page:
-                page.call("Page.enable")
-                page.call(  # the viewport exactly, whatever the window adds
-                    "Emulation.setDeviceMetricsOverride",
-                    width=width,
-                    height=height,
-                    deviceScaleFactor=1,
-                    mobile=False,
-                )
-                page.call("Page.navigate", url=url)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(chromium), args=list(CHROMIUM_FLAGS)
+            )
+            try:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(url, timeout=timeout * 1000)
                 text, charts = _wait_for_page(page, wait_for, min_charts, timeout)
-                shot = page.call("Page.captureScreenshot", format="png")
-        except (OSError, ValueError, WebSocketException) as error:
-            # urllib, socket timeouts, JSON and websocket errors: one message
-            raise BrowserError(f"talking to Chromium failed: {error!r}") from error
-        finally:
-            _stop(browser)
-    screenshot.parent.mkdir(parents=True, exist_ok=True)
-    screenshot.write_bytes(b64decode(shot["data"]))
-    return PageCapture(url=url, text=text, screenshot=screenshot, chart_count=charts)
+                full = max(height, int(page.evaluate(PAGE_HEIGHT)))
+                page.set_viewport_size({"width": width, "height": full})
+                page.wait_for_timeout(500)  # the re-layout at the new height
+                _wait_for_page(page, wait_for, min_charts, timeout)
+                screenshot.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(screenshot), full_page=True)
+            finally:
+                browser.close()
+    except PlaywrightError as error:
+        raise BrowserError(f"driving Chromium failed: {error}") from error
+    return PageCapture(
+        url=url,
+        text=text,
+        screenshot=screenshot,
+        chart_count=charts,
+        page_height=full,
+    )
 
 
 def _stop(process: subprocess.Popen[Any]) -> None:
@@ -234,7 +268,8 @@ def _stop(process: subprocess.Popen[Any]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 200 within 2 s."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return bool(response.status == 200)
@@ -250,31 +285,14 @@ def _wait_for_http(url: str, server: subprocess.Popen[Any], timeout: float) -> N
                 f"the storyboard server exited with code {server.returncode} "
                 "before answering"
             )
-        if _answers(url):
+        if answers(url):
             return
         time.sleep(0.25)
     raise BrowserError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def _devtools_port(
-    profile: Path, browser: subprocess.Popen[Any], timeout: float
-) -> int:
-    """Chromium writes the port it picked into ``DevToolsActivePort``."""
-    marker = profile / "DevToolsActivePort"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if browser.poll() is not None:
-            raise BrowserError(f"Chromium exited with code {browser.returncode}")
-        if marker.is_file():
-            first_line = marker.read_text().split("\n", 1)[0].strip()
-            if first_line.isdigit():
-                return int(first_line)
-        time.sleep(0.1)
-    raise BrowserError(f"Chromium opened no DevTools port within {timeout:.0f} s")
-
-
 def _wait_for_page(
-    page: _DevTools, wait_for: Sequence[str], min_charts: int, timeout: float
+    page: Any, wait_for: Sequence[str], min_charts: int, timeout: float
 ) -> tuple[str, int]:
     deadline = time.monotonic() + timeout
     text, charts, steady = "", -1, 0
@@ -287,56 +305,13 @@ def _wait_for_page(
             all(needle in text for needle in wait_for)
             and charts >= min_charts
             and page.evaluate(CHARTS_DRAWN)
+            and not page.evaluate(RUNNING)
         )
         if ready and steady >= 3:  # the same charts for 1.5 s: rendering is done
             return text, charts
-        time.sleep(0.5)
+        page.wait_for_timeout(500)
     missing = [needle for needle in wait_for if needle not in text]
     raise BrowserError(
         f"the page never showed {missing} and {min_charts} drawn charts within "
         f"{timeout:.0f} s (it had {charts}); it showed: {text[:1500]!r}"
     )
-
-
-class _DevTools:
-    """A minimal Chrome DevTools Protocol client for one page."""
-
-    def __init__(self, connection: Any) -> None:
-        self._connection = connection
-        self._ids = itertools.count(1)
-
-    @classmethod
-    @contextlib.contextmanager
-    def open_page(cls, port: int) -> Iterator[_DevTools]:
-        from websockets.sync.client import connect  # Streamlit's dependency
-
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/json/list", timeout=10
-        ) as reply:
-            targets = json.load(reply)
-        pages = [target for target in targets if target.get("type") == "page"]
-        if not pages:
-            raise BrowserError("Chromium has no page to drive")
-        with connect(
-            pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=30
-        ) as connection:
-            yield cls(connection)
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        message_id = next(self._ids)
-        self._connection.send(
-            json.dumps({"id": message_id, "method": method, "params": params})
-        )
-        while True:
-            message = json.loads(self._connection.recv(timeout=60))
-            if message.get("id") != message_id:
-                continue  # an event, not our answer
-            if "error" in message:
-                raise BrowserError(f"{method} failed: {message['error']}")
-            return dict(message.get("result", {}))
-
-    def evaluate(self, expression: str) -> Any:
-        result = self.call(
-            "Runtime.evaluate", expression=expression, returnByValue=True
-        )
-        return result.get("result", {}).get("value")
