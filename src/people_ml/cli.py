@@ -142,13 +142,23 @@ def _cmd_storyboard(args: argparse.Namespace, project: ProjectPaths) -> int:
             f"publication {publication.publication_id})"
         )
         return EXIT_OK
+    try:
+        login = browser.login_configured(project.root)
+        browser.check_address(args.address, login=login)
+    except browser.BrowserError as error:
+        raise CommandError(str(error)) from None
+    if login:
+        env = {**env, "PEOPLE_ML_STORYBOARD_AUTH": "oidc"}
     port = args.port or 8501
     print(
         f"people_ml storyboard on http://{args.address}:{port} (publication "
         f"{publication.publication_id}, {publication.published_at:%Y-%m-%d %H:%M} "
-        "UTC); Ctrl-C stops it."
+        f"UTC; {'OpenID Connect login' if login else 'no login: this machine only'}"
+        "); Ctrl-C stops it."
     )
-    return browser.run_until_stopped(browser.streamlit_command(port, args.address), env)
+    return browser.run_until_stopped(
+        browser.streamlit_command(port, args.address), env, cwd=project.root
+    )
 
 
 def _store(project: ProjectPaths) -> lifecycle.RunStore:

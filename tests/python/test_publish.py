@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,6 +77,31 @@ def test_the_bi_catalog_serves_the_marts_under_their_warehouse_names(con, tmp_pa
         assert reader.execute("select count(*) from marts.fct_people").fetchone() == (
             251,
         )
+
+
+def test_the_duckdb_command_line_client_reads_the_catalog(con, tmp_path):
+    """The README's `duckdb -readonly published/people_ml_marts.duckdb` works
+    with the client `make setup` installs (duckdb-cli, an older DuckDB than the
+    project's: the catalog is written in a storage format it can read)."""
+    client = Path(sys.executable).with_name("duckdb")
+    assert client.is_file(), "duckdb-cli is not installed: make setup"
+    _publish(con, tmp_path)
+    completed = subprocess.run(
+        [
+            str(client),
+            "-readonly",
+            "-csv",
+            str(tmp_path / CATALOG),
+            "-c",
+            "select count(*) as people from marts.fct_people",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["people", "250"]
 
 
 def test_a_reader_keeps_its_publication_while_newer_ones_land(con, tmp_path):

@@ -22,13 +22,95 @@ def _predictions() -> pd.DataFrame:
 
 
 def test_risk_by_sums_risk_counts_high_and_keeps_unknown_groups():
-    grouped = data.risk_by(_predictions(), "division_name").set_index("division_name")
-    assert list(grouped.index) == ["Sales", "(unknown)", "Ops"]  # by expected leavers
-    assert grouped.loc["Sales", "headcount"] == 2
-    assert grouped.loc["Sales", "expected_leavers"] == pytest.approx(0.6)
-    assert grouped.loc["Sales", "high_risk_headcount"] == 1
-    assert grouped.loc["Sales", "high_risk_share"] == pytest.approx(0.5)
-    assert grouped["headcount"].sum() == 4  # nobody lost to a null group
+    grouped = data.risk_by(_predictions(), "division_name", min_size=1)
+    table = grouped.table.set_index("division_name")
+    # Highest expected rate first: Sales 0.3, (unknown) 0.2, Ops 0.05.
+    assert list(table.index) == ["Sales", "(unknown)", "Ops"]
+    assert table.loc["Sales", "headcount"] == 2
+    assert table.loc["Sales", "expected_leavers"] == pytest.approx(0.6)
+    assert table.loc["Sales", "expected_rate"] == pytest.approx(0.3)
+    assert table.loc["Sales", "high_risk_headcount"] == 1
+    assert table.loc["Sales", "high_risk_share"] == pytest.approx(0.5)
+    assert table["headcount"].sum() == 4  # nobody lost to a null group
+    assert grouped.note("divisions") == ""
+
+
+def _sized(sizes: dict[str, int]) -> pd.DataFrame:
+    rows = [
+        {
+            "worker_id": f"{name}{i}",
+            "job_level": name,
+            "prediction": 0.1,
+            "risk_band": "high" if i == 0 else "low",
+        }
+        for name, size in sizes.items()
+        for i in range(size)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_a_group_under_the_minimum_size_is_never_shown_alone():
+    # Levels 5 and 6 have 6 and 5 people: merged into one row of 11.
+    grouped = data.risk_by(_sized({"1": 40, "2": 25, "5": 6, "6": 5}), "job_level")
+    table = grouped.table
+    assert "5" not in set(table["job_level"]) and "6" not in set(table["job_level"])
+    other = table[table["is_merged"]].iloc[0]
+    assert other["job_level"] == "Other (2 groups under 10 people)"
+    assert other["headcount"] == 11
+    assert other["high_risk_headcount"] == 2
+    assert table["headcount"].sum() == 76  # everyone counted once
+    assert table["is_merged"].iloc[-1]  # the merged row comes last
+    assert "2 job levels with fewer than 10 people" in grouped.note("job levels")
+
+
+def test_small_groups_that_stay_small_together_are_left_out_and_counted():
+    grouped = data.risk_by(_sized({"1": 40, "6": 6}), "job_level")
+    assert list(grouped.table["job_level"]) == ["1"]
+    assert grouped.hidden_people == 6
+    assert grouped.note("job levels").startswith("6 people in 1 group with")
+    # The size is configurable; a stricter minimum hides more.
+    assert (
+        list(
+            data.risk_by(_sized({"1": 40}), "job_level", min_size=50).table["job_level"]
+        )
+        == []
+    )
+
+
+def test_the_minimum_group_size_setting_is_checked(monkeypatch):
+    monkeypatch.delenv(data.MIN_GROUP_SIZE_ENV, raising=False)
+    assert data.min_group_size_setting() == 10
+    monkeypatch.setenv(data.MIN_GROUP_SIZE_ENV, "25")
+    assert data.min_group_size_setting() == 25
+    for bad in ("1", "ten", "-5"):
+        monkeypatch.setenv(data.MIN_GROUP_SIZE_ENV, bad)
+        with pytest.raises(ValueError, match="PEOPLE_ML_MIN_GROUP_SIZE"):
+            data.min_group_size_setting()
+
+
+def test_model_quality_reads_as_people_in_every_ten():
+    quality = data.ModelQuality(
+        run_id="r" * 32,
+        run_number=3,
+        test_date=pd.Timestamp("2025-10-31"),
+        horizon_months=12,
+        precision=0.31,
+        recall=0.58,
+        prevalence=0.12,
+        roc_auc=0.781,
+        expected_events=41.2,
+        actual_events=44,
+        threshold=0.234,
+    )
+    text = " ".join(data.quality_sentences(quality))
+    assert "employed on 2025-10-31, followed for 12 months" in text
+    assert "flagged (a risk above 23%), about 3 of every 10 left" in text
+    assert "(of everyone, about 1 of every 10 did)" in text
+    assert "it had flagged about 6 of every 10" in text
+    assert "It expected 41 leavers; 44 left." in text
+    assert "0.78" in text
+    rare = dataclasses.replace(quality, precision=0.04)
+    assert "about 4 of every 100 left" in " ".join(data.quality_sentences(rare))
 
 
 def test_risk_bands_lists_every_band_even_when_empty():

@@ -127,7 +127,7 @@ from ._reference import (
     numeric_bin_counts,
 )
 from ._run import ModelArtifact, fingerprint
-from ._shadow import predict_with_run
+from ._shadow import ShadowExplanation, explain_with_run, predict_with_run
 from ._spec import ALGORITHMS, MLModelSpec
 from ._split import (
     HazardSplit,
@@ -167,6 +167,7 @@ __all__ = [
     "RunOutputs",
     "RunWarning",
     "ScoringError",
+    "ShadowExplanation",
     "SpecError",
     "SplitBoundaries",
     "SplitError",
@@ -179,6 +180,7 @@ __all__ = [
     "default_label",
     "evaluate",
     "explain_drivers",
+    "explain_with_run",
     "fingerprint",
     "fit_automl",
     "fit_hazard",

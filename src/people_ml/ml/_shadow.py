@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from ._exceptions import (
     DataError,
@@ -23,12 +24,15 @@ from ._hazard import MONTHS_AHEAD
 from ._run import _compatible, _resolve, load_verified
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ._hazard import HazardModel
     from ._spec import MLModelSpec
 
-__all__ = ["ShadowPredictions", "predict_with_run"]
+__all__ = [
+    "ShadowExplanation",
+    "ShadowPredictions",
+    "explain_with_run",
+    "predict_with_run",
+]
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,27 @@ class ShadowPredictions:
     threshold: float | None
     features: tuple[str, ...]
     notes: tuple[RunWarning, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShadowExplanation:
+    """A run's frozen model's predictions and SHAP values for given rows.
+
+    Attributes
+    ----------
+    predictions : ShadowPredictions
+        As :func:`predict_with_run` gives them.
+    shap_values : pandas.DataFrame
+        One row per row given (same index), one column per feature of the
+        model, in ``output_space`` units.
+    output_space : str
+        What the values explain (``'log_odds'``, ``'log_odds_uncalibrated'``
+        or ``'prediction'``).
+    """
+
+    predictions: ShadowPredictions
+    shap_values: pd.DataFrame
+    output_space: str
 
 
 def predict_with_run(
@@ -120,16 +145,107 @@ def predict_with_run(
         another model or problem type, or the rows lack a feature of the model
         or hold an incompatible dtype.
     """
+    artifact, spec, notes = _checked_artifact(
+        rows,
+        spec,
+        artifact_dir=artifact_dir,
+        artifact_path=artifact_path,
+        artifact_sha256=artifact_sha256,
+        run_id=run_id,
+        model_key=model_key,
+    )
+    return _predict(artifact, rows, spec, run_id, notes)
+
+
+def explain_with_run(
+    rows: pd.DataFrame,
+    spec: MLModelSpec | None = None,
+    *,
+    artifact_dir: Path,
+    artifact_path: Path | str,
+    artifact_sha256: str,
+    run_id: str,
+    model_key: str,
+) -> ShadowExplanation:
+    """Predict and explain ``rows`` with the verified model of run ``run_id``.
+
+    The what-if of the storyboard: a person's row, changed, goes through the
+    same checks and the same prediction as :func:`predict_with_run`, and its
+    SHAP values are computed with the model's own explainer (for a hazard,
+    the next month's hazard, as its runs explain it). Nothing is fitted.
+
+    Parameters
+    ----------
+    rows, artifact_dir, artifact_path, artifact_sha256, run_id, model_key
+        As for :func:`predict_with_run`.
+    spec : MLModelSpec, optional
+        The spec the rows follow; by default the run's own (from its
+        artifact), which is what a reader of the run's marts has.
+
+    Returns
+    -------
+    ShadowExplanation
+        The predictions and one SHAP value per row and feature.
+    """
+    artifact, spec, notes = _checked_artifact(
+        rows,
+        spec,
+        artifact_dir=artifact_dir,
+        artifact_path=artifact_path,
+        artifact_sha256=artifact_sha256,
+        run_id=run_id,
+        model_key=model_key,
+    )
+    predictions = _predict(artifact, rows, spec, run_id, notes)
+    hazard = getattr(artifact, "hazard", None)
+    try:
+        if hazard is not None:
+            explanation = hazard.explain(hazard.prepare_month(rows))
+        else:
+            model = artifact.model
+            explanation = model.explain(model.prepare(rows, rows[spec.sample_date]))
+    except DataError as exc:
+        raise ScoringError(
+            f"run {run_id!r}: the rows cannot be explained by its model: {exc}."
+        ) from exc
+    values = pd.DataFrame(
+        np.asarray(explanation.values, dtype=float),
+        columns=list(explanation.features),
+        index=rows.index,
+    )
+    return ShadowExplanation(
+        predictions=predictions,
+        shap_values=values,
+        output_space=explanation.output_space,
+    )
+
+
+def _checked_artifact(
+    rows: pd.DataFrame,
+    spec: MLModelSpec | None,
+    *,
+    artifact_dir: Path,
+    artifact_path: Path | str,
+    artifact_sha256: str,
+    run_id: str,
+    model_key: str,
+) -> tuple[Any, MLModelSpec, tuple[RunWarning, ...]]:
+    """The verified artifact of run ``run_id``, checked against ``rows``, and
+    the spec the rows follow (``spec``, or the run's own when None)."""
+    from ._spec import MLModelSpec
+
     path = _resolve(Path(artifact_dir), Path(artifact_path))
     artifact, loaded_notes = load_verified(
         path,
         artifact_sha256,
         run_id,
         model_key=model_key,
-        cannot=f"the model of run {run_id!r} cannot be loaded to compare with",
-        fix="It cannot be compared with.",
+        cannot=f"the model of run {run_id!r} cannot be loaded to predict with",
+        fix="It cannot predict.",
     )
     notes = tuple(loaded_notes)
+    if spec is None:
+        spec = MLModelSpec.from_config(artifact.spec)
     model = artifact.model
     trained_for = artifact.spec.get("key")
     if trained_for != model_key:
@@ -148,7 +264,6 @@ def predict_with_run(
         f"The model of run {run_id!r} needs its training columns to predict "
         "these rows: restore the column(s) upstream, or compare with another run."
     )
-    hazard = getattr(artifact, "hazard", None)
     schema = [f for f in model.schema if f.name != MONTHS_AHEAD]
     missing = [f.name for f in schema if f.name not in rows.columns]
     if spec.sample_date not in rows.columns:
@@ -168,6 +283,22 @@ def predict_with_run(
             f"run {run_id!r}: incompatible dtype for feature(s) {bad} of its "
             f"model. {fix}"
         )
+    return artifact, spec, notes
+
+
+def _predict(
+    artifact: Any,
+    rows: pd.DataFrame,
+    spec: MLModelSpec,
+    run_id: str,
+    notes: tuple[RunWarning, ...],
+) -> ShadowPredictions:
+    model = artifact.model
+    hazard = getattr(artifact, "hazard", None)
+    fix = (
+        f"The model of run {run_id!r} needs its training columns to predict "
+        "these rows: restore the column(s) upstream, or compare with another run."
+    )
     try:
         if hazard is not None:
             return _hazard_predictions(hazard, rows, spec, run_id, notes)

@@ -19,6 +19,7 @@ PAGES = {
     "overview.py": "Overview",
     "drivers.py": "Drivers",
     "people.py": "People",
+    "levers.py": "Levers",
     "runs.py": "Model runs",
     "expected_pay.py": "Expected pay",
     "review.py": "Review",
@@ -28,8 +29,9 @@ PAGES = {
 # fewest charts (the browser check waits for both).
 PAGE_HEADLINES = {
     "overview.py": ("Headcount", 3),
-    "drivers.py": ("Top driver", 2),
+    "drivers.py": ("Top driver: ", 2),
     "people.py": ("Predicted risk", 1),
+    "levers.py": ("What if we pulled a lever?", 0),
     "runs.py": ("Runs", 1),
     "expected_pay.py": ("Employees", 2),
     "review.py": ("Gates failed", 1),

@@ -90,6 +90,66 @@ def find_chromium() -> Path:
     )
 
 
+#: Where `people-ml storyboard` looks for Streamlit's login settings.
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+#: Keys Streamlit's OpenID Connect login needs in ``[auth]`` (the last three
+#: may sit in a provider section such as ``[auth.company]``).
+AUTH_KEYS = ("redirect_uri", "cookie_secret")
+PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+LOCAL_ADDRESSES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def login_configured(root: Path) -> bool:
+    """Whether ``<root>/.streamlit/secrets.toml`` configures an OIDC login.
+
+    Raises
+    ------
+    BrowserError
+        An ``[auth]`` section that lacks a key Streamlit needs (named).
+    """
+    import tomllib
+
+    path = root / SECRETS_FILE
+    if not path.is_file():
+        return False
+    try:
+        auth = tomllib.loads(path.read_text()).get("auth")
+    except tomllib.TOMLDecodeError as error:
+        raise BrowserError(f"{path}: not valid TOML ({error}).") from error
+    if not auth:
+        return False
+    providers = [auth, *(v for v in auth.values() if isinstance(v, dict))]
+    missing = [k for k in AUTH_KEYS if not auth.get(k)]
+    if not any(all(p.get(k) for k in PROVIDER_KEYS) for p in providers):
+        missing += [k for k in PROVIDER_KEYS if not auth.get(k)]
+    if missing:
+        raise BrowserError(
+            f"{path}: [auth] lacks {', '.join(missing)}; Streamlit's OpenID "
+            "Connect login needs redirect_uri, cookie_secret, client_id, "
+            "client_secret and server_metadata_url (README, 'Who may see whom')."
+        )
+    return True
+
+
+def check_address(address: str, *, login: bool) -> None:
+    """Refuse to serve beyond this machine without a login.
+
+    Raises
+    ------
+    BrowserError
+        ``address`` is not a loopback address and no login is configured.
+    """
+    if address in LOCAL_ADDRESSES or login:
+        return
+    raise BrowserError(
+        f"refused to serve on {address} without a login: anyone who reaches "
+        f"the port would see every person's risk. Configure Streamlit's "
+        f"OpenID Connect login in {SECRETS_FILE} ([auth] with redirect_uri, "
+        "cookie_secret, client_id, client_secret, server_metadata_url) and "
+        "grant readers in seeds/storyboard_access.csv, or serve on 127.0.0.1."
+    )
+
+
 def free_port() -> int:
     """A TCP port that nothing on this machine listens on right now."""
     with socket.socket() as probe:
@@ -167,7 +227,9 @@ def serve(
             _stop(server)
 
 
-def run_until_stopped(command: Sequence[str], env: dict[str, str] | None) -> int:
+def run_until_stopped(
+    command: Sequence[str], env: dict[str, str] | None, *, cwd: Path | None = None
+) -> int:
     """Run the server in the foreground until it exits or this process is told
     to stop (SIGTERM, SIGINT, SIGHUP): then stop it and everything it started.
 
@@ -175,7 +237,7 @@ def run_until_stopped(command: Sequence[str], env: dict[str, str] | None) -> int
     service manager's SIGTERM) cannot leave it serving. Returns 0 after a
     requested stop, else the server's exit code.
     """
-    server = subprocess.Popen(list(command), env=env, start_new_session=True)
+    server = subprocess.Popen(list(command), env=env, cwd=cwd, start_new_session=True)
     stop_requested = False
 
     def _forward(signum: int, _frame: object) -> None:

@@ -5,44 +5,68 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-RAISES = "#c0392b"
-LOWERS = "#2e86c1"
-NEUTRAL = "#95a5a6"
-MIXED = "#8e44ad"
+# Okabe-Ito colours, told apart with every common colour-vision deficiency.
+# One meaning each on every page: vermillion raises risk (or pay), blue lowers
+# it; feature values are never coloured red/blue (see beeswarm).
+RAISES = "#D55E00"
+LOWERS = "#0072B2"
+NEUTRAL = "#999999"
+MIXED = "#CC79A7"
+AMBER = "#E69F00"
+GREEN = "#009E73"
+PRIMARY = "#0072B2"
+# Category axes show whole labels (a feature's label, a team's name).
+LABEL_AXIS = alt.Axis(labelLimit=320)
 DIRECTION_SCALE = alt.Scale(
     domain=["higher raises", "higher lowers", "mixed", "unclear"],
     range=[RAISES, LOWERS, MIXED, NEUTRAL],
 )
-BAND_SCALE = alt.Scale(
-    domain=["high", "medium", "low"], range=[RAISES, "#f5b041", "#58d68d"]
-)
+BAND_SCALE = alt.Scale(domain=["high", "medium", "low"], range=[RAISES, AMBER, GREEN])
 
 
 def risk_by_group(
-    frame: pd.DataFrame, column: str, title: str, *, sort: str | list[str] = "-x"
-) -> alt.Chart:
-    """Expected leavers per group, coloured by the share at high risk."""
-    return (
-        alt.Chart(frame, title=title, height=alt.Step(26))
-        .mark_bar()
-        .encode(
-            x=alt.X("expected_leavers:Q", title="Expected leavers (sum of risk)"),
-            y=alt.Y(f"{column}:N", sort=sort, title=None),
-            color=alt.Color(
-                "high_risk_share:Q",
-                title="High-risk share",
-                scale=alt.Scale(scheme="orangered"),
-                legend=alt.Legend(format=".0%"),
-            ),
-            tooltip=[
-                alt.Tooltip(f"{column}:N"),
-                alt.Tooltip("headcount:Q", format=","),
-                alt.Tooltip("expected_leavers:Q", format=",.1f"),
-                alt.Tooltip("high_risk_headcount:Q", format=","),
-                alt.Tooltip("high_risk_share:Q", format=".1%"),
-            ],
-        )
+    frame: pd.DataFrame,
+    column: str,
+    title: str,
+    *,
+    window: str,
+    sort: str | list[str] = "-x",
+) -> alt.LayerChart:
+    """Expected leaver rate per group, with its headcount written beside it.
+
+    Rates, not counts: the largest group would otherwise look worst. The
+    merged row of small groups is grey.
+    """
+    frame = frame.assign(
+        label=[
+            f"{rate:.1%} of {people:,}"
+            for rate, people in zip(
+                frame["expected_rate"], frame["headcount"], strict=True
+            )
+        ]
     )
+    base = alt.Chart(frame, title=title, height=alt.Step(26)).encode(
+        y=alt.Y(f"{column}:N", sort=sort, title=None, axis=LABEL_AXIS),
+        x=alt.X(
+            "expected_rate:Q",
+            title=f"Share expected to leave within {window}",
+            axis=alt.Axis(format=".0%"),
+            scale=alt.Scale(domainMin=0),
+        ),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.condition("datum.is_merged", alt.value(NEUTRAL), alt.value(PRIMARY)),
+        tooltip=[
+            alt.Tooltip(f"{column}:N", title="Group"),
+            alt.Tooltip("headcount:Q", format=",", title="Headcount"),
+            alt.Tooltip("expected_leavers:Q", format=",.1f", title="Expected leavers"),
+            alt.Tooltip("expected_rate:Q", format=".1%", title="Expected rate"),
+            alt.Tooltip("high_risk_headcount:Q", format=",", title="High risk"),
+            alt.Tooltip("high_risk_share:Q", format=".1%", title="High-risk share"),
+        ],
+    )
+    text = base.mark_text(align="left", dx=4, color="#333").encode(text="label:N")
+    return alt.layer(bars, text)
 
 
 def risk_band_bar(frame: pd.DataFrame) -> alt.Chart:
@@ -59,74 +83,90 @@ def risk_band_bar(frame: pd.DataFrame) -> alt.Chart:
     )
 
 
-def importance_bar(importance: pd.DataFrame) -> alt.LayerChart:
-    """Mean |SHAP| per feature with its interval, coloured by direction."""
-    frame = importance.copy()
-    for column in ("importance_lower", "importance_upper", "direction_reason"):
+def _label_column(frame: pd.DataFrame) -> pd.Series:
+    if "feature_label" in frame:
+        return frame["feature_label"].fillna(frame["feature"])
+    return frame["feature"]
+
+
+def importance_bar(importance: pd.DataFrame, *, axis: str) -> alt.LayerChart:
+    """The average size of each feature's effect with its interval, coloured
+    by direction (vermillion raises, blue lowers, as everywhere)."""
+    frame = importance.assign(label=_label_column(importance))
+    for column in ("effect_lower", "effect_upper", "direction_reason"):
         if column not in frame:  # a publication made before intervals
             frame[column] = None
-    order = frame.sort_values("importance_rank")["feature"].tolist()
+    order = frame.sort_values("importance_rank")["label"].tolist()
     base = alt.Chart(
         frame, title="What drives the predictions", height=alt.Step(24)
-    ).encode(y=alt.Y("feature:N", sort=order, title=None))
+    ).encode(y=alt.Y("label:N", sort=order, title=None, axis=LABEL_AXIS))
     bars = base.mark_bar().encode(
-        x=alt.X("mean_abs_shap_value:Q", title="Mean |SHAP value| (95% interval)"),
+        x=alt.X("effect:Q", title=axis),
         color=alt.Color("direction:N", scale=DIRECTION_SCALE, title="Direction"),
         tooltip=[
-            "feature:N",
-            "direction:N",
+            alt.Tooltip("label:N", title="Feature"),
+            alt.Tooltip("direction:N", title="Direction"),
             alt.Tooltip("direction_reason:N", title="Why"),
-            alt.Tooltip("mean_abs_shap_value:Q", format=".4f"),
-            alt.Tooltip("importance_lower:Q", format=".4f", title="Lower"),
-            alt.Tooltip("importance_upper:Q", format=".4f", title="Upper"),
-            alt.Tooltip("importance_share:Q", format=".1%", title="Share"),
+            alt.Tooltip("effect:Q", format=",.2f", title="Average effect"),
+            alt.Tooltip("effect_lower:Q", format=",.2f", title="From"),
+            alt.Tooltip("effect_upper:Q", format=",.2f", title="To"),
+            alt.Tooltip("importance_share:Q", format=".1%", title="Share of all"),
         ],
     )
     whiskers = base.mark_rule(color="#333").encode(
-        x="importance_lower:Q", x2="importance_upper:Q"
+        x="effect_lower:Q", x2="effect_upper:Q"
     )
     return alt.layer(bars, whiskers)
 
 
-def level_effects(effects: pd.DataFrame, feature: str) -> alt.LayerChart:
-    """One feature's mean SHAP value per level, with intervals and head counts."""
-    frame = effects[effects["feature"] == feature]
-    order = frame.sort_values("level_order")["level_label"].tolist()
-    base = alt.Chart(
-        frame, title=f"Effect of {feature} by level", height=alt.Step(26)
-    ).encode(y=alt.Y("level_label:N", sort=order, title=None))
-    bars = base.mark_bar().encode(
-        x=alt.X(
-            "mean_shap_value:Q",
-            title="Mean SHAP value of the people at the level (95% interval)",
-        ),
-        color=alt.condition(
-            "datum.mean_shap_value > 0", alt.value(RAISES), alt.value(LOWERS)
-        ),
-        tooltip=[
-            alt.Tooltip("level_label:N", title="Level"),
-            alt.Tooltip("entity_count:Q", format=",", title="People"),
-            alt.Tooltip("mean_shap_value:Q", format=".3f"),
-            alt.Tooltip("mean_shap_lower:Q", format=".3f", title="Lower"),
-            alt.Tooltip("mean_shap_upper:Q", format=".3f", title="Upper"),
-        ],
-    )
-    whiskers = base.mark_rule(color="#333").encode(
-        x="mean_shap_lower:Q", x2="mean_shap_upper:Q"
-    )
-    zero = (
+def _zero_rule() -> alt.Chart:
+    return (
         alt.Chart(pd.DataFrame({"x": [0.0]}))
         .mark_rule(color="#555", strokeDash=[4, 4])
         .encode(x="x:Q")
     )
-    return alt.layer(bars, whiskers, zero)
 
 
-def beeswarm(points: pd.DataFrame, features: list[str]) -> alt.Chart:
-    """SHAP beeswarm: each dot a person; right of zero raises the prediction.
+def level_effects(
+    effects: pd.DataFrame, feature: str, *, title: str, axis: str
+) -> alt.LayerChart:
+    """One feature's average effect per level, with intervals and head counts."""
+    frame = effects[effects["feature"] == feature]
+    frame = frame.assign(
+        level=[
+            f"{label} ({count:,} people)"
+            for label, count in zip(
+                frame["level_label"], frame["entity_count"], strict=True
+            )
+        ]
+    )
+    order = frame.sort_values("level_order")["level"].tolist()
+    base = alt.Chart(frame, title=title, height=alt.Step(26)).encode(
+        y=alt.Y("level:N", sort=order, title=None, axis=LABEL_AXIS)
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("effect:Q", title=f"{axis}, average of the level (95% interval)"),
+        color=alt.condition("datum.effect > 0", alt.value(RAISES), alt.value(LOWERS)),
+        tooltip=[
+            alt.Tooltip("level_label:N", title="Level"),
+            alt.Tooltip("entity_count:Q", format=",", title="People"),
+            alt.Tooltip("effect:Q", format=",.2f", title="Average effect"),
+            alt.Tooltip("effect_lower:Q", format=",.2f", title="From"),
+            alt.Tooltip("effect_upper:Q", format=",.2f", title="To"),
+        ],
+    )
+    whiskers = base.mark_rule(color="#333").encode(
+        x="effect_lower:Q", x2="effect_upper:Q"
+    )
+    return alt.layer(bars, whiskers, _zero_rule())
 
-    Colour is the person's value of the feature, as a percentile among
-    everyone (red high, blue low); categories and missing values are grey.
+
+def beeswarm(points: pd.DataFrame, features: list[str], *, axis: str) -> alt.Chart:
+    """A beeswarm: each dot a person; right of zero raises the prediction.
+
+    Shade is the person's value of the feature, as a percentile among
+    everyone (viridis: dark low, yellow high), never red or blue, which mean
+    raises and lowers; categories and missing values are grey.
     """
     base = alt.Chart(
         points,
@@ -134,14 +174,14 @@ def beeswarm(points: pd.DataFrame, features: list[str]) -> alt.Chart:
         height=alt.Step(46),
     )
     position = {
-        "x": alt.X("shap_value:Q", title="SHAP value (impact on the prediction)"),
-        "y": alt.Y("feature:N", sort=features, title=None),
+        "x": alt.X("effect:Q", title=axis),
+        "y": alt.Y("feature_label:N", sort=features, title=None, axis=LABEL_AXIS),
         "yOffset": alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-0.6, 0.6])),
         "tooltip": [
-            "worker_id:N",
-            "feature:N",
-            "feature_value:N",
-            alt.Tooltip("shap_value:Q", format=".4f"),
+            alt.Tooltip("worker_id:N", title="Worker"),
+            alt.Tooltip("feature_label:N", title="Feature"),
+            alt.Tooltip("feature_value:N", title="Value"),
+            alt.Tooltip("effect:Q", format=",.2f", title="Effect"),
         ],
     }
     # Two layers, so categories and missing values are grey rather than read
@@ -152,8 +192,8 @@ def beeswarm(points: pd.DataFrame, features: list[str]) -> alt.Chart:
         .encode(
             color=alt.Color(
                 "value_percentile:Q",
-                title="Feature value (percentile)",
-                scale=alt.Scale(scheme="redblue", reverse=True, domain=[0, 1]),
+                title="Value (percentile)",
+                scale=alt.Scale(scheme="viridis", domain=[0, 1]),
                 legend=alt.Legend(format=".0%"),
             ),
             **position,
@@ -164,23 +204,25 @@ def beeswarm(points: pd.DataFrame, features: list[str]) -> alt.Chart:
         .transform_filter("!isValid(datum.value_percentile)")
         .encode(**position)
     )
-    zero = (
-        alt.Chart(pd.DataFrame({"x": [0.0]}))
-        .mark_rule(color="#555", strokeDash=[4, 4])
-        .encode(x="x:Q")
+    return alt.layer(numbers, others, _zero_rule())
+
+
+def person_drivers_bar(drivers: pd.DataFrame, *, axis: str) -> alt.Chart:
+    """A person's strongest drivers as signed bars (vermillion raises)."""
+    frame = drivers.assign(
+        label=_label_column(drivers) + ": " + drivers["display_value"]
     )
-    return alt.layer(numbers, others, zero)
-
-
-def person_drivers_bar(drivers: pd.DataFrame) -> alt.Chart:
-    """A person's strongest drivers as signed SHAP bars."""
-    frame = drivers.assign(label=drivers["feature"] + " = " + drivers["display_value"])
     return (
         alt.Chart(frame, title="This person's drivers", height=alt.Step(28))
         .mark_bar()
         .encode(
-            x=alt.X("shap_value:Q", title="SHAP value (impact on the prediction)"),
-            y=alt.Y("label:N", sort=alt.SortField("driver_rank"), title=None),
+            x=alt.X("effect:Q", title=axis),
+            y=alt.Y(
+                "label:N",
+                sort=alt.SortField("driver_rank"),
+                title=None,
+                axis=LABEL_AXIS,
+            ),
             color=alt.Color(
                 "direction:N",
                 scale=alt.Scale(
@@ -190,9 +232,52 @@ def person_drivers_bar(drivers: pd.DataFrame) -> alt.Chart:
                 title="Effect",
             ),
             tooltip=[
-                "feature:N",
-                "feature_value:N",
-                alt.Tooltip("shap_value:Q", format=".4f"),
+                alt.Tooltip("label:N", title="Feature"),
+                alt.Tooltip("effect:Q", format=",.2f", title="Effect"),
+            ],
+        )
+    )
+
+
+def what_if_drivers(table: pd.DataFrame, *, axis: str) -> alt.Chart:
+    """A person's drivers before and after a what-if, changed ones marked."""
+    rows = []
+    for row in table.itertuples():
+        mark = " (changed)" if row.is_changed else ""
+        for when, effect, value in (
+            ("Now", row.effect_before, row.Before),
+            ("After the change", row.effect_after, row.After),
+        ):
+            rows.append(
+                {
+                    "feature": f"{row.Feature}{mark}",
+                    "when": when,
+                    "effect": float(effect),
+                    "value": value,
+                }
+            )
+    frame = pd.DataFrame(rows)
+    order = list(dict.fromkeys(frame["feature"]))
+    return (
+        alt.Chart(frame, title="Drivers now and after the change", height=alt.Step(14))
+        .mark_bar()
+        .encode(
+            x=alt.X("effect:Q", title=axis),
+            y=alt.Y("feature:N", sort=order, title=None, axis=LABEL_AXIS),
+            yOffset=alt.YOffset("when:N", sort=["Now", "After the change"]),
+            color=alt.Color(
+                "when:N",
+                scale=alt.Scale(
+                    domain=["Now", "After the change"], range=[NEUTRAL, PRIMARY]
+                ),
+                title=None,
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("feature:N", title="Feature"),
+                alt.Tooltip("when:N", title="When"),
+                alt.Tooltip("value:N", title="Value"),
+                alt.Tooltip("effect:Q", format="+,.2f", title="Effect"),
             ],
         )
     )
@@ -249,14 +334,16 @@ def pay_scatter(pay: pd.DataFrame) -> alt.Chart:
             y=alt.Y(
                 "actual_base_salary:Q", title="Actual", scale=alt.Scale(zero=False)
             ),
-            color=alt.Color("job_level:N", title="Level"),
+            color=alt.Color(
+                "job_level:N", title="Job level", scale=alt.Scale(scheme="viridis")
+            ),
             tooltip=[
-                "worker_id:N",
-                "job_family:N",
-                "job_level:N",
-                alt.Tooltip("actual_base_salary:Q", format=",.0f"),
-                alt.Tooltip("expected_base_salary:Q", format=",.0f"),
-                alt.Tooltip("pay_residual_share:Q", format="+.1%"),
+                alt.Tooltip("worker_id:N", title="Worker"),
+                alt.Tooltip("job_family:N", title="Job family"),
+                alt.Tooltip("job_level:N", title="Job level"),
+                alt.Tooltip("actual_base_salary:Q", format=",.0f", title="Actual"),
+                alt.Tooltip("expected_base_salary:Q", format=",.0f", title="Expected"),
+                alt.Tooltip("pay_residual_share:Q", format="+.1%", title="Gap"),
             ],
         )
     )
@@ -268,39 +355,40 @@ def pay_scatter(pay: pd.DataFrame) -> alt.Chart:
     return alt.layer(dots, diagonal)
 
 
-def pay_gap_bar(frame: pd.DataFrame, column: str) -> alt.Chart:
-    """Average pay above or below expectation per group."""
-    return (
-        alt.Chart(
-            frame,
-            title=f"Pay against expectation by {column.replace('_', ' ')}",
-            height=alt.Step(28),
-        )
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "average_residual_share:Q",
-                title="Average (actual / expected - 1)",
-                axis=alt.Axis(format="+.1%"),
-            ),
-            y=alt.Y(f"{column}:N", title=None),
-            color=alt.condition(
-                "datum.average_residual_share < 0",
-                alt.value(LOWERS),
-                alt.value(NEUTRAL),
-            ),
-            tooltip=[
-                f"{column}:N",
-                alt.Tooltip("headcount:Q", format=","),
-                alt.Tooltip("average_residual_share:Q", format="+.2%"),
-            ],
-        )
+def pay_gap_bar(frame: pd.DataFrame, column: str, label: str) -> alt.LayerChart:
+    """The average gap to expected pay per group, its 95% interval and head
+    count (vermillion above expectation, blue below, as everywhere)."""
+    frame = frame.assign(
+        group=[
+            f"{name} ({count:,} people)"
+            for name, count in zip(frame[column], frame["headcount"], strict=True)
+        ]
     )
+    base = alt.Chart(
+        frame, title=f"Pay against expectation by {label.lower()}", height=alt.Step(28)
+    ).encode(y=alt.Y("group:N", title=None, sort=None, axis=LABEL_AXIS))
+    bars = base.mark_bar().encode(
+        x=alt.X(
+            "average_residual_share:Q",
+            title="Average gap to expected pay (95% interval)",
+            axis=alt.Axis(format="+.0%"),
+        ),
+        color=alt.condition(
+            "datum.average_residual_share < 0", alt.value(LOWERS), alt.value(RAISES)
+        ),
+        tooltip=[
+            alt.Tooltip(f"{column}:N", title=label),
+            alt.Tooltip("headcount:Q", format=",", title="People"),
+            alt.Tooltip("average_residual_share:Q", format="+.2%", title="Gap"),
+            alt.Tooltip("gap_lower:Q", format="+.2%", title="From"),
+            alt.Tooltip("gap_upper:Q", format="+.2%", title="To"),
+        ],
+    )
+    whiskers = base.mark_rule(color="#333").encode(x="gap_lower:Q", x2="gap_upper:Q")
+    return alt.layer(bars, whiskers, _zero_rule())
 
 
-SPLIT_SCALE = alt.Scale(
-    domain=["Test period", "Predict set"], range=["#7f8c8d", "#2e86c1"]
-)
+SPLIT_SCALE = alt.Scale(domain=["Test period", "Predict set"], range=[NEUTRAL, PRIMARY])
 
 
 def group_interval_chart(
@@ -365,7 +453,7 @@ def band_move_heatmap(moves: pd.DataFrame) -> alt.LayerChart:
 
 
 LEAVER_SCALE = alt.Scale(
-    domain=["Actual leavers", "Expected leavers"], range=["#c0392b", "#2e86c1"]
+    domain=["Actual leavers", "Expected leavers"], range=[PRIMARY, NEUTRAL]
 )
 
 
@@ -430,6 +518,37 @@ def leaver_trend_chart(trend: pd.DataFrame, horizon: int) -> alt.LayerChart:
         title="Leavers to date: actual against expected (shaded: the 95% band)",
         height=320,
     )
+
+
+def test_events_bar(events: pd.DataFrame) -> alt.LayerChart:
+    """Expected against actual leavers of the test period, per window."""
+    order = list(dict.fromkeys(events["window"]))
+    base = alt.Chart(
+        events,
+        title="The test period: leavers expected and leavers who left",
+        height=alt.Step(16),
+    ).encode(
+        y=alt.Y("window:N", title="Within", sort=order, axis=LABEL_AXIS),
+        yOffset=alt.YOffset("series:N", sort=["Expected", "Actual"]),
+        x=alt.X("leavers:Q", title="Leavers"),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "series:N",
+            scale=alt.Scale(domain=["Expected", "Actual"], range=[NEUTRAL, PRIMARY]),
+            title=None,
+            legend=alt.Legend(orient="top"),
+        ),
+        tooltip=[
+            alt.Tooltip("window:N", title="Within"),
+            alt.Tooltip("series:N", title="Series"),
+            alt.Tooltip("leavers:Q", title="Leavers", format=",.1f"),
+        ],
+    )
+    text = base.mark_text(align="left", dx=4, color="#333").encode(
+        text=alt.Text("leavers:Q", format=",.0f")
+    )
+    return alt.layer(bars, text)
 
 
 DRIFT_SCALE = alt.Scale(domain=["Training data", "Now"], range=[NEUTRAL, LOWERS])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from people_ml.ml import format_value
 from people_ml.publish import PUBLISHED_MARTS, Publication
 
 # The marts the storyboard reads (all that are published); the dbt exposure
@@ -247,25 +249,261 @@ def _window(predictions: pd.DataFrame) -> int | None:
     return int(months.max()) if len(months) else None
 
 
-def risk_by(predictions: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Headcount, expected leavers and high-risk headcount per value of ``column``.
+#: The storyboard's smallest group: a group of fewer people is never shown on
+#: its own (noisy, and a privacy risk); PEOPLE_ML_MIN_GROUP_SIZE overrides it.
+DEFAULT_MIN_GROUP_SIZE = 10
+MIN_GROUP_SIZE_ENV = "PEOPLE_ML_MIN_GROUP_SIZE"
 
-    Missing values are grouped as ``(unknown)``; sorted by expected leavers.
+
+def min_group_size_setting() -> int:
+    """The smallest group shown (``PEOPLE_ML_MIN_GROUP_SIZE``, default 10).
+
+    Raises
+    ------
+    ValueError
+        When the variable is set to anything but a whole number from 2 on.
     """
-    frame = predictions.assign(
-        group=predictions[column].astype("string").fillna("(unknown)"),
-        is_high=predictions["risk_band"] == "high",
-    )
-    grouped = frame.groupby("group", as_index=False).agg(
+    raw = os.environ.get(MIN_GROUP_SIZE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MIN_GROUP_SIZE
+    if not raw.isdigit() or int(raw) < 2:
+        raise ValueError(
+            f"{MIN_GROUP_SIZE_ENV}={raw!r}: set a whole number of people from 2 "
+            f"on (default {DEFAULT_MIN_GROUP_SIZE}), or unset it."
+        )
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class GroupedRisk:
+    """Risk per group, small groups merged or hidden (never shown alone)."""
+
+    #: One row per group shown: headcount, expected leavers and their rate,
+    #: high-risk headcount and share; ``is_merged`` marks the merged row.
+    table: pd.DataFrame
+    min_size: int
+    #: Groups under ``min_size`` merged into one "Other" row.
+    merged_groups: int = 0
+    #: People left out entirely: small groups whose merged row is small too.
+    hidden_people: int = 0
+
+    def note(self, what: str) -> str:
+        """What was merged or hidden, in words ('' when nothing was)."""
+        if self.merged_groups and not self.hidden_people:
+            return (
+                f"{self.merged_groups} {what} with fewer than {self.min_size} "
+                "people each are shown together as one row."
+            )
+        if self.hidden_people:
+            groups = "group" if self.merged_groups == 1 else what
+            return (
+                f"{self.hidden_people:,} people in {self.merged_groups} {groups} "
+                f"with fewer than {self.min_size} people (together too) are not "
+                "shown."
+            )
+        return ""
+
+
+def other_label(groups: int, min_size: int) -> str:
+    """The merged row's name: 'Other (3 groups under 10 people)'."""
+    return f"Other ({groups} groups under {min_size} people)"
+
+
+def small_groups_merged(
+    frame: pd.DataFrame, column: str, min_size: int
+) -> tuple[pd.DataFrame, int, int]:
+    """``frame`` with ``group``: the value of ``column`` (``(unknown)`` when
+    missing), or the "Other" row's name for a group under ``min_size``; the
+    rows of small groups dropped when all of them together are under it too.
+
+    Returns the frame (with ``is_merged``), the number of small groups and
+    the people left out.
+    """
+    group = frame[column].astype("string").fillna("(unknown)")
+    sizes = group.value_counts()
+    small = set(sizes[sizes < min_size].index)
+    merged = group.isin(small)
+    out = frame.assign(group=group, is_merged=merged)
+    hidden = 0
+    if small:
+        people = int(merged.sum())
+        if people >= min_size:
+            out.loc[merged, "group"] = other_label(len(small), min_size)
+        else:
+            out, hidden = out[~merged], people
+    return out, len(small), hidden
+
+
+def risk_by(
+    predictions: pd.DataFrame,
+    column: str,
+    *,
+    min_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> GroupedRisk:
+    """Headcount, expected leavers and their rate, and the high-risk share per
+    value of ``column``; highest expected rate first, the merged row last.
+
+    A group of fewer than ``min_size`` people is never shown alone: such groups
+    are merged into one "Other" row, itself shown only if it reaches
+    ``min_size`` (else left out and counted). Missing values are grouped as
+    ``(unknown)``.
+    """
+    frame, merged_groups, hidden = small_groups_merged(predictions, column, min_size)
+    frame = frame.assign(is_high=frame["risk_band"] == "high")
+    shown = frame.groupby("group", as_index=False).agg(
         headcount=("prediction", "size"),
         expected_leavers=("prediction", "sum"),
         high_risk_headcount=("is_high", "sum"),
+        is_merged=("is_merged", "max"),
     )
-    grouped["high_risk_share"] = grouped["high_risk_headcount"] / grouped["headcount"]
-    grouped = grouped.rename(columns={"group": column})
-    return grouped.sort_values(
-        ["expected_leavers", column], ascending=[False, True]
-    ).reset_index(drop=True)
+    shown = shown.assign(
+        expected_rate=shown["expected_leavers"] / shown["headcount"],
+        high_risk_share=shown["high_risk_headcount"] / shown["headcount"],
+        is_merged=shown["is_merged"].astype(bool),
+    )
+    shown = shown.rename(columns={"group": column}).sort_values(
+        ["is_merged", "expected_rate", column], ascending=[True, False, True]
+    )
+    columns = [
+        column,
+        "headcount",
+        "expected_leavers",
+        "expected_rate",
+        "high_risk_headcount",
+        "high_risk_share",
+        "is_merged",
+    ]
+    return GroupedRisk(
+        table=shown[columns].reset_index(drop=True),
+        min_size=min_size,
+        merged_groups=merged_groups,
+        hidden_people=hidden,
+    )
+
+
+@dataclass(frozen=True)
+class ModelQuality:
+    """How right a classification run was on its test period, for readers."""
+
+    run_id: str
+    run_number: int
+    test_date: pd.Timestamp | None
+    horizon_months: int
+    precision: float | None
+    recall: float | None
+    prevalence: float | None
+    roc_auc: float | None
+    expected_events: float | None
+    actual_events: float | None
+    #: The risk above which the run flags a person (its decision threshold).
+    threshold: float | None = None
+
+
+def model_quality(marts: Marts, model_key: str) -> ModelQuality | None:
+    """The shown run's test-period figures (None without a test period)."""
+    run_id = marts.shown_run_id(model_key)
+    run = run_record(marts, run_id) if run_id else None
+    if run is None or run_id is None:
+        return None
+    metrics = marts.performance(run_id)
+    test = metrics[metrics["split"] == "test"]
+    if test.empty:
+        return None
+    months = run["label_horizon_months"]
+    horizon = int(months) if pd.notna(months) else 0
+
+    def value(metric: str, class_label: str = "all") -> float | None:
+        rows = test[(test["metric"] == metric) & (test["class_label"] == class_label)]
+        if rows.empty or pd.isna(rows["value"].iloc[0]):
+            return None
+        return float(rows["value"].iloc[0])
+
+    return ModelQuality(
+        run_id=run_id,
+        run_number=int(run["run_number"]),
+        test_date=_timestamp(run["test_date"]),
+        horizon_months=horizon,
+        precision=value("precision", "1"),
+        recall=value("recall", "1"),
+        prevalence=value("prevalence"),
+        roc_auc=value("roc_auc"),
+        expected_events=value(f"expected_events_{horizon}_months"),
+        actual_events=value(f"actual_events_{horizon}_months"),
+        threshold=value("threshold"),
+    )
+
+
+def test_period_events(marts: Marts, model_key: str) -> pd.DataFrame:
+    """Expected and actual leavers of the shown run's test period, per window.
+
+    One row per window and series (``Expected``/``Actual``): ``window``
+    ('3 months'), ``months``, ``series``, ``leavers``. Empty without them.
+    """
+    columns = ["window", "months", "series", "leavers"]
+    run_id = marts.shown_run_id(model_key)
+    if run_id is None:
+        return pd.DataFrame(columns=columns)
+    metrics = marts.performance(run_id)
+    test = metrics[metrics["split"] == "test"]
+    found = test["metric"].str.extract(r"^(expected|actual)_events_(\d+)_months$")
+    part = test.assign(kind=found[0], months=pd.to_numeric(found[1])).dropna(
+        subset=["kind"]
+    )
+    if part.empty:
+        return pd.DataFrame(columns=columns)
+    out = pd.DataFrame(
+        {
+            "months": part["months"].astype(int),
+            "series": part["kind"].map({"expected": "Expected", "actual": "Actual"}),
+            "leavers": part["value"].astype(float),
+        }
+    )
+    out["window"] = out["months"].map(months_text)
+    return out.sort_values(["months", "series"])[columns].reset_index(drop=True)
+
+
+def _in_every(share: float) -> str:
+    """0.31 -> 'about 3 of every 10'; 0.04 -> 'about 4 of every 100'."""
+    if share >= 0.095:
+        return f"about {max(1, round(share * 10))} of every 10"
+    return f"about {max(1, round(share * 100))} of every 100"
+
+
+def quality_sentences(quality: ModelQuality) -> list[str]:
+    """The shown run's test period in plain words, one sentence a point."""
+    window = months_text(quality.horizon_months) if quality.horizon_months else ""
+    when = format_date(quality.test_date)
+    out = [
+        f"Checked on the people employed on {when}, followed for {window}: "
+        "a period the model did not learn from."
+        if window
+        else f"Checked on the people of {when}, a set the model did not learn from."
+    ]
+    if quality.precision is not None:
+        flagged = (
+            f"flagged (a risk above {quality.threshold:.0%})"
+            if quality.threshold is not None
+            else "flagged"
+        )
+        line = f"Of the people it {flagged}, {_in_every(quality.precision)} left"
+        if quality.prevalence is not None:
+            line += f" (of everyone, {_in_every(quality.prevalence)} did)"
+        out.append(line + ".")
+    if quality.recall is not None:
+        out.append(
+            f"Of the people who left, it had flagged {_in_every(quality.recall)}."
+        )
+    if quality.expected_events is not None and quality.actual_events is not None:
+        out.append(
+            f"It expected {quality.expected_events:,.0f} leavers; "
+            f"{quality.actual_events:,.0f} left."
+        )
+    if quality.roc_auc is not None:
+        out.append(
+            f"Ranking quality (ROC AUC) {quality.roc_auc:.2f}: 0.50 is a coin "
+            "toss, 1.00 a perfect ranking."
+        )
+    return out
 
 
 def risk_bands(predictions: pd.DataFrame) -> pd.DataFrame:
@@ -304,6 +542,8 @@ def beeswarm_points(
         "value_percentile",
         "jitter",
     ]
+    if "effect" in frame:
+        columns.append("effect")
     return frame[columns].reset_index(drop=True)
 
 
@@ -313,16 +553,126 @@ def sample_entities(entity_ids: Iterable[object], limit: int) -> list[str]:
     return sorted(unique, key=_stable_unit)[:limit]
 
 
+#: People whose drivers set the Drivers page's scale (a stable sample).
+EFFECT_SAMPLE_PEOPLE = 2_000
+
+
+def is_classification(marts: Marts, model_key: str) -> bool:
+    """Whether ``model_key`` predicts a probability (its SHAP is log-odds)."""
+    rows = marts.models.loc[marts.models["model_key"] == model_key, "problem_type"]
+    return bool(len(rows)) and rows.iloc[0] == CLASSIFICATION
+
+
+def points_effect(prediction: pd.Series, shap: pd.Series) -> np.ndarray:
+    """A log-odds SHAP value as percentage points of the person's risk.
+
+    How much lower (or higher) the person's predicted risk would be without
+    the feature's contribution: ``p - expit(logit(p) - shap)``, times 100.
+    Exact for a model whose probability is the sigmoid of the explained
+    margin; close for a calibrated or hazard model, whose probability moves
+    with it.
+    """
+    p = np.clip(pd.to_numeric(prediction).to_numpy(dtype=float), 1e-6, 1 - 1e-6)
+    phi = pd.to_numeric(shap).to_numpy(dtype=float)
+    logit = np.log(p / (1 - p))
+    return 100 * (p - 1 / (1 + np.exp(-(logit - phi))))
+
+
+def with_effects(marts: Marts, model_key: str, drivers: pd.DataFrame) -> pd.DataFrame:
+    """``drivers`` with ``effect``: percentage points of risk (classification)
+    or the prediction's own unit (regression: the SHAP value itself)."""
+    if not is_classification(marts, model_key):
+        return drivers.assign(effect=drivers["shap_value"].astype(float))
+    risk = marts.predictions(model_key).set_index("worker_id")["prediction"]
+    prediction = drivers["worker_id"].map(risk)
+    return drivers.assign(effect=points_effect(prediction, drivers["shap_value"]))
+
+
+def importance_in_effects(marts: Marts, model_key: str) -> pd.DataFrame:
+    """The shown run's importance with ``effect``, ``effect_lower`` and
+    ``effect_upper``: the mean absolute effect (percentage points of risk, or
+    the prediction's unit) over a stable sample of people, its interval the
+    stored SHAP interval scaled alike."""
+    importance = marts.importance(model_key)
+    if importance.empty:
+        return importance.assign(effect=[], effect_lower=[], effect_upper=[])
+    people = sample_entities(
+        marts.predictions(model_key)["worker_id"], EFFECT_SAMPLE_PEOPLE
+    )
+    sample = with_effects(marts, model_key, marts.drivers(model_key, worker_ids=people))
+    grouped = (
+        sample.assign(
+            abs_effect=sample["effect"].abs(), abs_shap=sample["shap_value"].abs()
+        )
+        .groupby("feature")[["abs_effect", "abs_shap"]]
+        .mean()
+    )
+    scale = (grouped["abs_effect"] / grouped["abs_shap"].replace(0, np.nan)).fillna(0)
+    factor = importance["feature"].map(scale).fillna(0).astype(float)
+    out = importance.copy()
+    out["effect"] = importance["mean_abs_shap_value"] * factor
+    for bound in ("lower", "upper"):
+        column = f"importance_{bound}"
+        values = importance.get(column, np.nan)
+        out[f"effect_{bound}"] = pd.to_numeric(values) * factor
+    return out
+
+
+def level_effects_in_points(
+    marts: Marts, model_key: str, effects: pd.DataFrame
+) -> pd.DataFrame:
+    """Per-level effects with ``effect``/``effect_lower``/``effect_upper`` in
+    percentage points at the average risk (classification), else as stored."""
+    columns = {
+        "mean_shap_value": "effect",
+        "mean_shap_lower": "effect_lower",
+        "mean_shap_upper": "effect_upper",
+    }
+    out = effects.copy()
+    if not is_classification(marts, model_key):
+        for source, target in columns.items():
+            out[target] = out[source]
+        return out
+    average = float(marts.predictions(model_key)["prediction"].mean())
+    for source, target in columns.items():
+        out[target] = points_effect(
+            pd.Series(np.full(len(out), average)), out[source].fillna(0)
+        )
+    return out
+
+
+def feature_units(marts: Marts, model_key: str) -> dict[str, str]:
+    """Feature -> unit of the shown run (``number`` where none is recorded)."""
+    importance = marts.importance(model_key)
+    if "feature_unit" not in importance:
+        return {}
+    return dict(zip(importance["feature"], importance["feature_unit"], strict=True))
+
+
+def feature_labels(marts: Marts, model_key: str) -> dict[str, str]:
+    """Feature -> label of the shown run (a name with spaces where none)."""
+    importance = marts.importance(model_key)
+    if "feature_label" not in importance:
+        return {f: feature_label(f) for f in importance["feature"]}
+    return dict(zip(importance["feature"], importance["feature_label"], strict=True))
+
+
 def person_drivers(marts: Marts, model_key: str, worker_id: str) -> pd.DataFrame:
-    """A person's drivers, strongest first."""
-    person = marts.drivers(model_key, worker_ids=[worker_id])
+    """A person's drivers, strongest first, with their label, value written
+    by unit (``display_value``) and ``effect`` (see :func:`with_effects`)."""
+    person = with_effects(
+        marts, model_key, marts.drivers(model_key, worker_ids=[worker_id])
+    )
+    units = feature_units(marts, model_key)
+    labels = feature_labels(marts, model_key)
     person = person.assign(
+        feature_label=person["feature"].map(lambda f: labels.get(f, feature_label(f))),
         display_value=[
-            display_value(text, number)
-            for text, number in zip(
-                person["feature_value"], person["feature_value_numeric"], strict=True
+            format_value(text, units.get(str(feature), "number"))
+            for text, feature in zip(
+                person["feature_value"], person["feature"], strict=True
             )
-        ]
+        ],
     )
     return person.sort_values("driver_rank").reset_index(drop=True)
 
@@ -370,19 +720,37 @@ def pay_summary(marts: Marts) -> PaySummary:
     )
 
 
-def pay_gap_by(pay: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Mean pay residual share (actual over expected, minus 1) per group."""
-    frame = pay.assign(group=pay[column].astype("string").fillna("(unknown)"))
+def pay_gap_by(
+    pay: pd.DataFrame, column: str, *, min_size: int = DEFAULT_MIN_GROUP_SIZE
+) -> GroupedRisk:
+    """The mean pay gap to expected (actual / expected - 1) per group, with its
+    95% interval (mean +- 1.96 standard errors) and head count; groups under
+    ``min_size`` merged or left out as in :func:`risk_by`."""
+    frame, merged_groups, hidden = small_groups_merged(pay, column, min_size)
     grouped = frame.groupby("group", as_index=False).agg(
         headcount=("worker_id", "size"),
         average_residual_share=("pay_residual_share", "mean"),
+        residual_sd=("pay_residual_share", "std"),
         average_actual_pay=("actual_base_salary", "mean"),
         average_expected_pay=("expected_base_salary", "mean"),
+        is_merged=("is_merged", "max"),
     )
-    return (
+    error = 1.96 * grouped["residual_sd"].fillna(0) / np.sqrt(grouped["headcount"])
+    grouped = grouped.assign(
+        gap_lower=grouped["average_residual_share"] - error,
+        gap_upper=grouped["average_residual_share"] + error,
+        is_merged=grouped["is_merged"].astype(bool),
+    ).drop(columns="residual_sd")
+    table = (
         grouped.rename(columns={"group": column})
-        .sort_values(column)
+        .sort_values(["is_merged", column])
         .reset_index(drop=True)
+    )
+    return GroupedRisk(
+        table=table,
+        min_size=min_size,
+        merged_groups=merged_groups,
+        hidden_people=hidden,
     )
 
 
@@ -423,6 +791,16 @@ def format_decimal(value: float) -> str:
 def format_share(value: float | None) -> str:
     """0.1234 -> '12.3%'."""
     return "n/a" if value is None or np.isnan(value) else f"{value:.1%}"
+
+
+def percentile_text(value: object) -> str:
+    """A risk percentile for people: 0.973 -> '97%' (of the employees)."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    share = float(value)
+    if share >= 0.995:
+        return "99%"  # never '100%': nobody is riskier than everyone
+    return f"{share:.0%}"
 
 
 def format_money(value: float | None) -> str:

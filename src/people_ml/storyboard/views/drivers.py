@@ -1,5 +1,5 @@
-"""Drivers: global SHAP importance with its interval and direction, per-level
-effects of ratings, levels and categories, and a beeswarm of the values."""
+"""Drivers: what moves the predictions, in percentage points of risk (or in
+the prediction's unit), with intervals, per-level effects and a beeswarm."""
 
 from __future__ import annotations
 
@@ -10,33 +10,74 @@ from people_ml.storyboard import charts, data
 
 marts = ui.load_marts()
 model_key = ui.pick_model(marts, None, default="attrition", what="ML")
-importance = marts.importance(model_key)
+importance = data.importance_in_effects(marts, model_key)
+classification = data.is_classification(marts, model_key)
+summary_run = marts.shown_run_id(model_key)
+unit = "percentage points of risk" if classification else "of the prediction"
+axis = (
+    "Effect on a person's risk (percentage points)"
+    if classification
+    else "Effect on the prediction"
+)
 
 st.title("What drives the predictions")
 st.caption(
-    f"Model `{model_key}`, run `{ui.short(marts.shown_run_id(model_key))}`. "
-    "SHAP values split each prediction into one contribution per feature; the "
-    "importance of a feature is its mean absolute contribution over everyone "
-    "predicted; the whisker is its 95% interval (everyone predicted, "
-    "resampled). Direction: whether higher values of the feature raise or lower "
-    "the prediction, stated only where the data support it: mixed when it "
-    "depends on the level (see the effects by level below), unclear for weak "
-    "drivers (under 2% of the total importance) or when the evidence is not "
-    "clear of zero."
+    f"{data.model_label(model_key)} model, run #{ui.run_number(marts, summary_run)} "
+    f"(`{ui.short(summary_run)}`)."
+)
+st.markdown(
+    (
+        "**How to read the effects.** Each person's risk is split into one "
+        "effect per feature: **+2 points** means that person's value of the "
+        "feature takes their risk about 2 percentage points above an average "
+        "person's (say from 8% to 10%); **-2 points** takes it below. "
+        "Colours mean one thing on this page: "
+        f"<span style='color:{charts.RAISES}'>**vermillion raises risk**</span>, "
+        f"<span style='color:{charts.LOWERS}'>**blue lowers it**</span>. "
+        "(The model works in odds; points are the same effect on the risk "
+        "scale, so they are approximate for a calibrated model.)"
+    )
+    if classification
+    else (
+        "**How to read the effects.** Each prediction is split into one effect "
+        "per feature, in the prediction's own unit: **+2,000** means the "
+        "person's value of the feature puts their predicted value 2,000 above "
+        "an average person's. "
+        f"<span style='color:{charts.RAISES}'>**Vermillion raises it**</span>, "
+        f"<span style='color:{charts.LOWERS}'>**blue lowers it**</span>."
+    ),
+    unsafe_allow_html=True,
 )
 if importance.empty:
     st.info("The shown run has no SHAP values.")
     st.stop()
 
+labels = data.feature_labels(marts, model_key)
 top = importance.iloc[0]
-headline = st.columns(3)
-headline[0].metric("Top driver", str(top["feature"]), help=str(top["direction"]))
-headline[1].metric("Features explained", data.format_count(len(importance)))
-headline[2].metric(
+top_label = labels.get(str(top["feature"]), str(top["feature"]))
+st.markdown(
+    f"#### Top driver: {top_label}\n"
+    f"{top.get('feature_description') or ''} On average it moves a person's "
+    f"prediction by {top['effect']:,.1f} {unit}; direction: {top['direction']}."
+)
+headline = st.columns(2)
+headline[0].metric("Features explained", data.format_count(len(importance)))
+headline[1].metric(
     "People explained", data.format_count(int(importance["entity_count"].max()))
 )
 
-st.altair_chart(charts.importance_bar(importance), width="stretch")
+st.altair_chart(
+    charts.importance_bar(importance, axis=f"Average size of the effect ({unit})"),
+    width="stretch",
+)
+st.caption(
+    "The bar is the average size of a feature's effect over everyone predicted, "
+    "whichever way it goes; the whisker its 95% interval. The colour is the "
+    "direction where the data support one: higher values raise or lower the "
+    "prediction, mixed when it depends on the level (see the effects by level "
+    "below), unclear for weak drivers (under 2% of the total) or when the "
+    "evidence is not clear of zero. These are patterns, not causes."
+)
 
 effects = marts.effects(model_key)
 with_levels = list(dict.fromkeys(effects["feature"]))
@@ -46,15 +87,22 @@ if with_levels:
         "Effect by level of",
         with_levels,
         index=with_levels.index(default),
+        format_func=lambda name: labels.get(name, data.feature_label(name)),
         key="effects_feature",
     )
-    st.altair_chart(charts.level_effects(effects, feature), width="stretch")
+    st.altair_chart(
+        charts.level_effects(
+            data.level_effects_in_points(marts, model_key, effects),
+            feature,
+            title=f"Effect of {labels.get(feature, feature).lower()} by level",
+            axis=axis,
+        ),
+        width="stretch",
+    )
     st.caption(
-        "The mean SHAP value of the people at each level of the feature, with its "
-        "95% interval: right of the dashed line the level raises the prediction "
-        "against the average, left of it lowers it. A rating whose lowest and "
-        "highest levels both raise it shows here, where a single direction "
-        "cannot say it."
+        "The average effect for the people at each level, with its 95% interval "
+        "and head count. A rating whose lowest and highest levels both raise "
+        "risk shows here, where a single direction cannot say it."
     )
 
 shown = (
@@ -72,14 +120,22 @@ features = importance["feature"].head(shown).tolist()
 people = data.sample_entities(
     marts.predictions(model_key)["worker_id"], data.BEESWARM_PEOPLE
 )
-drivers = marts.drivers(model_key, worker_ids=people, features=features)
+drivers = data.with_effects(
+    marts, model_key, marts.drivers(model_key, worker_ids=people, features=features)
+)
 points = data.beeswarm_points(drivers, features, max_points_per_feature=len(people))
-st.altair_chart(charts.beeswarm(points, features), width="stretch")
+points["feature_label"] = points["feature"].map(lambda f: labels.get(f, f))
+st.altair_chart(
+    charts.beeswarm(points, [labels.get(f, f) for f in features], axis=axis),
+    width="stretch",
+)
 st.caption(
-    "Each dot is a person (at most 400, the same people on every row). Right of "
-    "the dashed line the feature raises the prediction, left of it lowers it. "
-    "Colour: the person's value of the feature, red high and blue low; grey for "
-    "categories and missing values."
+    "Each dot is a person (at most 400, the same people on every row): right of "
+    "the dashed line the feature raises their prediction, left of it lowers it. "
+    "The dot's shade is the person's value of the feature among everyone: dark "
+    "purple low, yellow high; grey for categories and missing values."
 )
 with st.expander("Importance table"):
-    st.dataframe(importance.drop(columns=["feature_importance_id"]), hide_index=True)
+    st.dataframe(
+        ui.importance_table(importance, unit), hide_index=True, width="stretch"
+    )
