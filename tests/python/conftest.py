@@ -225,3 +225,39 @@ def clone_project(source: Project, destination: Path) -> Project:
     """
     shutil.copytree(source.root, destination, symlinks=True)
     return Project(destination)
+
+
+def run_page(page: str):
+    """Run one storyboard page in-process (Streamlit's AppTest)."""
+    from streamlit.testing.v1 import AppTest
+
+    from people_ml.storyboard import APP_PATH, PAGES
+
+    app = AppTest.from_file(str(APP_PATH), default_timeout=60)
+    if page != next(iter(PAGES)):
+        app.switch_page(f"views/{page}")
+    app.run()
+    assert not app.exception, [item.value for item in app.exception]
+    return app
+
+
+@pytest.fixture
+def storyboard_on(monkeypatch):
+    """Point the storyboard at a project's publication (as the CLI does)."""
+
+    def point(project: Project, *, reader: str | None = None) -> None:
+        monkeypatch.setenv("PEOPLE_ML_PUBLISH_DIR", str(project.root / "published"))
+        # The project's own pickles and access seed, never the user's.
+        monkeypatch.setenv("PEOPLE_ML_HOME", str(project.root))
+        for name in (
+            "PEOPLE_ML_ARTIFACT_DIR",
+            "PEOPLE_ML_STORYBOARD_AUTH",
+            "PEOPLE_ML_MIN_GROUP_SIZE",
+        ):
+            monkeypatch.delenv(name, raising=False)
+        if reader is None:
+            monkeypatch.delenv("PEOPLE_ML_STORYBOARD_USER", raising=False)
+        else:
+            monkeypatch.setenv("PEOPLE_ML_STORYBOARD_USER", reader)
+
+    return point

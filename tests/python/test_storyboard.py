@@ -17,7 +17,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import RERUN_UNCHANGED, Project, clone_project, linear_models_only
+from conftest import (
+    RERUN_UNCHANGED,
+    Project,
+    clone_project,
+    linear_models_only,
+    run_page,
+)
 
 from people_ml.publish import CATALOG, PUBLISHED_MARTS, open_publication
 from people_ml.storyboard import APP_PATH, PAGES, STORYBOARD_TABLES, data
@@ -28,25 +34,6 @@ AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
 def _metrics(app) -> dict[str, str]:
     return {metric.label: metric.value for metric in app.metric}
-
-
-def _run_page(page: str) -> AppTest:
-    app = AppTest.from_file(str(APP_PATH), default_timeout=60)
-    if page != next(iter(PAGES)):
-        app.switch_page(f"views/{page}")
-    app.run()
-    assert not app.exception, [item.value for item in app.exception]
-    return app
-
-
-@pytest.fixture
-def storyboard_on(monkeypatch):
-    """Point the storyboard at a project's publication (as the CLI does)."""
-
-    def point(project: Project) -> None:
-        monkeypatch.setenv("PEOPLE_ML_PUBLISH_DIR", str(project.root / "published"))
-
-    return point
 
 
 def test_every_build_publishes_the_marts_it_built(deployed_project: Project):
@@ -100,27 +87,78 @@ def test_overview_headlines_equal_the_marts(deployed_project, storyboard_on):
         "'high'), avg(prediction) from marts.fct_ml_predictions "
         "where model_key = 'attrition'"
     )
-    shown = _metrics(_run_page("overview.py"))
+    app = run_page("overview.py")
+    shown = _metrics(app)
     assert shown["Headcount"] == f"{headcount:,}"
-    # The window is stated: the run's own (12 months) by default.
-    assert shown["Expected leavers within 12 months"] == f"{leavers:,.1f}"
+    assert shown["Expected leavers"] == f"{leavers:,.1f}"
+    assert shown["Expected leaver rate"] == f"{average:.1%}"
     assert shown["High-risk headcount"] == f"{high:,}"
-    assert shown["Average risk"] == f"{average:.1%}"
     assert headcount > 0 and high > 0
+    # The window and the date are in the headline: the run's own, 12 months.
+    ((as_of,),) = deployed_project.query(
+        "select max(sample_date) from marts.fct_ml_predictions "
+        "where model_key = 'attrition'"
+    )
+    assert app.title[0].value == (
+        f"Who might leave within 12 months of {as_of:%Y-%m-%d}, and where"
+    )
+    # The model's quality in plain words, from its test period.
+    ((precision,),) = deployed_project.query(
+        "select performance.value from marts.fct_ml_model_performance as "
+        "performance inner join marts.dim_ml_models as models on "
+        "performance.run_id = models.shown_run_id where models.model_key = "
+        "'attrition' and performance.split = 'test' and performance.metric = "
+        "'precision' and performance.class_label = '1'"
+    )
+    quality = next(
+        m.value for m in app.markdown if "Of the people it flagged" in m.value
+    )
+    per_ten = max(1, round(precision * 10))
+    assert f"about {per_ten} of every 10 left" in quality or precision < 0.095
+
+
+def test_overview_never_shows_a_group_under_the_minimum_size(
+    deployed_project, storyboard_on, monkeypatch
+):
+    """A small group is merged into "Other" (or left out), never shown: here
+    with the minimum raised so the fixture's job levels fall under it."""
+    storyboard_on(deployed_project)
+    sizes = dict(
+        deployed_project.query(
+            "select job_level, count(*) from marts.fct_ml_predictions "
+            "where model_key = 'attrition' group by 1"
+        )
+    )
+    ordered = sorted(sizes.values())
+    minimum = ordered[len(ordered) // 2]  # about half the levels are smaller
+    monkeypatch.setenv("PEOPLE_ML_MIN_GROUP_SIZE", str(minimum))
+    app = run_page("overview.py")
+    by_level = next(
+        frame.value for frame in app.dataframe if "Job level" in frame.value.columns
+    )
+    shown = set(by_level["Job level"])
+    small = {str(level) for level, size in sizes.items() if size < minimum}
+    assert small and not shown & small
+    counts = [int(c.replace(",", "")) for c in by_level["Headcount"]]
+    assert min(counts) >= minimum
+    note = next(
+        c.value for c in app.caption if "are never shown on their own" in c.value
+    )
+    assert f"fewer than {minimum} people" in note
 
 
 def test_drivers_headlines_equal_the_marts(deployed_project, storyboard_on):
     storyboard_on(deployed_project)
     ((top, features, people),) = deployed_project.query(
-        "select max(feature) filter (where importance_rank = 1), count(*), "
+        "select max(feature_label) filter (where importance_rank = 1), count(*), "
         "max(entity_count) from marts.fct_ml_feature_importance as importance "
         "inner join marts.dim_ml_models as models "
         "on importance.run_id = models.shown_run_id "
         "where models.model_key = 'attrition'"
     )
-    app = _run_page("drivers.py")
+    app = run_page("drivers.py")
     shown = _metrics(app)
-    assert shown["Top driver"] == top
+    assert any(m.value.startswith(f"#### Top driver: {top}\n") for m in app.markdown)
     assert shown["Features explained"] == f"{features:,}"
     assert shown["People explained"] == f"{people:,}"
     # importance bars with intervals, the rating's effect by level, the beeswarm
@@ -140,20 +178,22 @@ def test_people_page_shows_the_riskiest_person_and_the_name_note(
     top_features = [
         row[0]
         for row in deployed_project.query(
-            "select feature from marts.fct_ml_prediction_drivers "
+            "select feature_label from marts.fct_ml_prediction_drivers "
             f"where model_key = 'attrition' and worker_id = '{worker_id}' "
             "and is_top_driver order by driver_rank"
         )
     ]
-    app = _run_page("people.py")
+    app = run_page("people.py")
     assert app.selectbox(key="person_worker_id").value == worker_id
     shown = _metrics(app)
     assert shown["Predicted risk"] == f"{risk:.1%}"
-    assert shown["Risk band"] == band
-    assert shown["Percentile"] == f"{percentile:.1%}"
+    assert shown["Risk band"] == band.capitalize()
+    assert shown["Riskier than"] == (
+        "99%" if percentile >= 0.995 else f"{percentile:.0%}"
+    )
     assert "name-level data" in app.info[0].value
     summary = next(m.value for m in app.markdown if "Top drivers" in m.value)
-    positions = [summary.index(f"{feature} = ") for feature in top_features]
+    positions = [summary.index(f"{feature}: ") for feature in top_features]
     assert len(top_features) == 3 and positions == sorted(positions)
 
     # Looking up anyone by id shows theirs; an unknown id says so.
@@ -177,7 +217,7 @@ def test_runs_page_counts_every_status_and_names_the_shown_run(
             "select status, count(*) from marts.dim_ml_runs group by 1"
         )
     )
-    app = _run_page("runs.py")
+    app = run_page("runs.py")
     shown = _metrics(app)
     assert shown["Runs"] == f"{sum(counts.values()):,}"
     for status in ("pending", "deployed", "persisted", "ignored"):
@@ -202,13 +242,25 @@ def test_expected_pay_headlines_equal_the_marts(deployed_project, storyboard_on)
         "select test_mae, test_r2 from marts.dim_ml_runs "
         "where model_key = 'expected_pay' and is_shown"
     )
-    shown = _metrics(_run_page("expected_pay.py"))
+    app = run_page("expected_pay.py")
+    shown = _metrics(app)
     assert shown["Employees"] == f"{employees:,}"
     assert shown["Average actual pay"] == f"{actual:,.0f}"
     assert shown["Average expected pay"] == f"{expected:,.0f}"
     assert shown["Average gap to expected"] == f"{gap:.1%}"
-    assert shown["Test MAE"] == f"{mae:,.0f}"
-    assert shown["Test R²"] == f"{r2:.3f}"
+    trust = next(m.value for m in app.markdown if "How far to trust it" in m.value)
+    assert f"off by {mae:,.0f} on average" in trust
+    assert f"explains {r2:.0%} of the spread" in trust
+    # Group gaps come with their head count and a 95% interval.
+    by_gender = dict(
+        deployed_project.query(
+            "select gender, count(*) from marts.fct_ml_expected_pay group by 1"
+        )
+    )
+    table = next(d.value for d in app.dataframe if "Gender" in d.value.columns)
+    assert {"People", "Gap to expected", "95% interval"} <= set(table.columns)
+    for row in table.itertuples():
+        assert int(row.People.replace(",", "")) == by_gender[row.Gender] >= 10
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -217,7 +269,7 @@ def test_before_any_deployment_every_page_says_what_to_do(
 ):
     # built_project: built, nothing deployed; its build published empty marts.
     storyboard_on(built_project)
-    app = _run_page(page)
+    app = run_page(page)
     if page == "runs.py":
         assert _metrics(app)["Pending"] == "2"
         assert _metrics(app)["Deployed"] == "0"
@@ -454,7 +506,7 @@ def test_review_page_of_a_deployed_run_says_it_cannot_be_deployed(
         "select run_id, test_roc_auc from marts.dim_ml_runs "
         "where model_key = 'attrition' and is_shown"
     )
-    app = _run_page("review.py")
+    app = run_page("review.py")
     assert app.selectbox(key="review_run").value == run_id
     _assert_review_matches(app, _review_expectations(deployed_project, run_id))
     infos = " ".join(info.value for info in app.info)
@@ -488,7 +540,7 @@ def test_review_page_compares_a_pending_run_with_the_shown_run(
     ((shown_run,),) = project.query(
         "select shown_run_id from marts.dim_ml_models where model_key = 'attrition'"
     )
-    app = _run_page("review.py")
+    app = run_page("review.py")
     assert app.selectbox(key="review_run").value == run_id  # the pending run
     expected = _review_expectations(project, run_id)
     _assert_review_matches(app, expected)
@@ -542,7 +594,7 @@ def test_review_page_shows_a_regression_run_with_its_own_test_results(
         "select run_id, test_mae, test_r2 from marts.dim_ml_runs "
         "where model_key = 'expected_pay'"
     )
-    app = _run_page("review.py")
+    app = run_page("review.py")
     app.sidebar.selectbox(key="review_model").select("expected_pay").run()
     assert not app.exception, [item.value for item in app.exception]
     assert app.selectbox(key="review_run").value == run_id
@@ -655,7 +707,7 @@ def test_monitoring_page_shows_alerts_outcomes_drift_and_input_issues(
         "and issue = 'unseen_category'"
     )
 
-    app = _run_page("monitoring.py")
+    app = run_page("monitoring.py")
     shown = _metrics(app)
     # 1. The alerts: the frozen models see a department they never learned.
     assert alerts.get("attrition", 0) >= 1
@@ -751,7 +803,7 @@ def test_monitoring_page_of_a_deployed_run_without_outcomes_says_when_they_come(
         "select predict_date from marts.dim_ml_runs "
         "where model_key = 'attrition' and is_shown"
     )
-    app = _run_page("monitoring.py")
+    app = run_page("monitoring.py")
     shown = _metrics(app)
     if not alerts.get("attrition"):
         assert shown["Attrition model"] == "No alerts"
