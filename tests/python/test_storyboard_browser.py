@@ -30,14 +30,14 @@ def _expected_texts(project: Project) -> dict[str, list[str]]:
         "'high') from marts.fct_ml_predictions where model_key = 'attrition'"
     )
     ((top_feature,),) = project.query(
-        "select importance.feature from marts.fct_ml_feature_importance as "
+        "select importance.feature_label from marts.fct_ml_feature_importance as "
         "importance inner join marts.dim_ml_models as models on "
         "importance.run_id = models.shown_run_id where models.model_key = "
         "'attrition' and importance.importance_rank = 1"
     )
     ((manager_id, risk, first_driver),) = project.query(
         "select predictions.manager_worker_id, predictions.prediction, "
-        "drivers.feature from marts.fct_ml_predictions as predictions "
+        "drivers.feature_label from marts.fct_ml_predictions as predictions "
         "inner join marts.fct_ml_prediction_drivers as drivers "
         "on predictions.model_key = drivers.model_key "
         "and predictions.worker_id = drivers.worker_id "
@@ -60,14 +60,21 @@ def _expected_texts(project: Project) -> dict[str, list[str]]:
         "where runs.model_key = 'attrition' and runs.is_shown"
     )
     return {
-        "overview.py": [f"{headcount:,}", f"{leavers:,.1f}", f"{high:,}"],
-        "drivers.py": [top_feature],
+        "overview.py": [
+            f"{headcount:,}",
+            f"{leavers:,.1f}",
+            f"{high:,}",
+            "How far to trust these numbers",
+        ],
+        "drivers.py": [f"Top driver: {top_feature}", "percentage points"],
         "people.py": [
             f"{risk:.1%}",
             f"manager {manager_id}",
-            f"Top drivers: {first_driver} = ",
+            f"Top drivers: {first_driver}: ",
             "name-level data",
+            "What if something changed?",
         ],
+        "levers.py": ["correlational, not causal", "Simulate"],
         "runs.py": ["Which run each model shows", f"Runs\n\n{runs}"],
         "expected_pay.py": [f"{employees:,}", f"{actual:,.0f}"],
         "review.py": [

@@ -599,11 +599,25 @@ def _drift() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Labels as the marts carry them (the spec's feature_labels).
+LABELS = {
+    "department_name": "Department",
+    "compa_ratio": "Pay against band midpoint",
+    "tenure_months": "Time at the company",
+    "age_years": "Age",
+}
+
+
 def test_drift_table_sorts_by_psi_with_statuses_and_labels():
     drift = _drift()
+    drift["feature_label"] = drift["feature"].map(LABELS)
     table = data.drift_table(drift, "c" * 32)
     assert list(table["feature"]) == ["department_name", "compa_ratio", "tenure_months"]
-    assert list(table["Feature"]) == ["Department", "Compa-ratio", "Tenure (months)"]
+    assert list(table["Feature"]) == [
+        "Department",
+        "Pay against band midpoint",
+        "Time at the company",
+    ]
     assert list(table["Status"]) == ["Alert: above 0.25", "Warning: above 0.10", "OK"]
     assert list(table["KS / JS"]) == ["JS 0.240", "KS 0.110", "KS 0.070"]
     assert data.drift_baseline(drift, "c" * 32) == "a" * 32
@@ -673,8 +687,8 @@ def test_input_issues_in_words_warnings_first():
             ],
         }
     )
-    table = data.input_issue_table(issues, "r")
-    assert list(table["Feature"]) == ["Department", "Age (years)", "Compa-ratio"]
+    table = data.input_issue_table(issues, "r", LABELS)
+    assert list(table["Feature"]) == ["Department", "Age", "Pay against band midpoint"]
     assert list(table["Issue"]) == [
         "Values never seen in training",
         "Missing, never missing in training",
@@ -731,7 +745,7 @@ def test_alerts_in_plain_words_realized_performance_first():
             },
         ]
     )
-    sentences = data.model_alerts(alerts, runs, "attrition")
+    sentences = data.model_alerts(alerts, runs, "attrition", LABELS)
     assert sentences == [
         "More people left than run #1 predicted: 75 in the 5 months since "
         "2026-04-30, against 56.1 expected (chance alone allows 42–70).",
@@ -778,10 +792,11 @@ def test_realized_pay_per_run_and_in_words():
 
 def test_monitoring_labels():
     assert data.model_label("expected_pay") == "Expected pay"
-    assert data.feature_label("department_name") == "Department"
-    assert data.feature_label("manager_changes_last_6_months") == (
-        "Manager changes (last 6 months)"
-    )
+    # The spec's label when the marts carry one; else the name with spaces.
+    labels = {"compa_ratio": "Pay against band midpoint"}
+    assert data.feature_label("compa_ratio", labels) == "Pay against band midpoint"
+    assert data.feature_label("department_name") == "Department name"
+    assert data.feature_label("prediction") == data.PREDICTION_LABEL
     assert data.months_text(1) == "1 month"
     assert data.shorten_run_ids("run " + "ab" * 16 + ".") == "run " + "ab" * 6 + "."
     assert data.examples_text(None) == ""

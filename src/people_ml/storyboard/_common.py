@@ -117,6 +117,11 @@ def pick_model(
     )
 
 
+def short_or_none(run_id: object) -> str:
+    """A run id as the command line shows it; 'none' when missing."""
+    return "none" if run_id is None or pd.isna(run_id) else short(str(run_id))
+
+
 def short(run_id: str | None) -> str:
     """A run id as the command line shows it (the first 12 characters)."""
     return (run_id or "")[:12]

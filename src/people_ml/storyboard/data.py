@@ -11,14 +11,14 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from people_ml.ml import format_value
+from people_ml.ml import default_label, format_value
 from people_ml.publish import PUBLISHED_MARTS, Publication
 
 # The marts the storyboard reads (all that are published); the dbt exposure
@@ -149,6 +149,18 @@ class Marts:
             .sort_values(["importance_rank", "feature", "level_order"])
             .reset_index(drop=True)
         )
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        """Feature -> its label, as the newest runs recorded it (every model)."""
+        if "fct_ml_feature_profile" not in self.publication.tables:
+            return {}
+        profile = self.table("fct_ml_feature_profile")
+        if "feature_label" not in profile:
+            return {}
+        runs = self.table("dim_ml_runs")[["run_id", "created_at"]]
+        ordered = profile.merge(runs, on="run_id", how="left").sort_values("created_at")
+        return dict(zip(ordered["feature"], ordered["feature_label"], strict=True))
 
     def runs(self) -> pd.DataFrame:
         """Every run of every ML model, newest first."""
@@ -1306,23 +1318,8 @@ ALERT_KINDS = {
     "realized_roc_auc_below_gate": "Ranks leavers worse than its review gate",
     "leavers_outside_expected_band": "Leavers outside the expected range",
 }
-# Feature names as people say them; others by attribute_label.
-FEATURE_LABELS = {
-    "compa_ratio": "Compa-ratio",
-    "base_salary": "Base salary",
-    "fte": "FTE",
-    "is_remote": "Works remotely",
-    "is_people_manager": "People manager",
-    "last_rating": "Last rating",
-    "tenure_months": "Tenure (months)",
-    "months_since_promotion": "Months since promotion",
-    "direct_report_count": "Direct reports",
-    "manager_changes_last_6_months": "Manager changes (last 6 months)",
-    "age_years": "Age (years)",
-    "band_midpoint": "Pay band midpoint",
-    "band_midpoint_at_pay_change": "Band midpoint when pay was set",
-    "prediction": "The predictions themselves",
-}
+#: How the drift of the predictions themselves is named (feature ``prediction``).
+PREDICTION_LABEL = "The predictions themselves"
 ISSUE_LABELS = {
     "unseen_category": "Values never seen in training",
     "out_of_range": "Outside the training range",
@@ -1338,9 +1335,15 @@ UNSEEN_BIN = "(new values)"
 LEAVER_METRICS = ("actual_leavers_to_date", "expected_leavers_to_date")
 
 
-def feature_label(feature: str) -> str:
-    """``tenure_months`` -> 'Tenure (months)', ``department_name`` -> 'Department'."""
-    return FEATURE_LABELS.get(str(feature), attribute_label(str(feature)))
+def feature_label(feature: str, labels: Mapping[str, str] | None = None) -> str:
+    """A feature as readers see it: its label in the run's spec (``labels``,
+    from the marts' ``feature_label``), else its name with spaces."""
+    name = str(feature)
+    if labels and labels.get(name):
+        return str(labels[name])
+    if name == "prediction":
+        return PREDICTION_LABEL
+    return default_label(name)
 
 
 def model_label(model_key: str) -> str:
@@ -1365,7 +1368,9 @@ def _run_numbers(runs: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def alert_sentence(alert: pd.Series, runs: pd.DataFrame) -> str:
+def alert_sentence(
+    alert: pd.Series, runs: pd.DataFrame, labels: Mapping[str, str] | None = None
+) -> str:
     """One alert of ``fct_ml_monitoring_alerts`` in plain words.
 
     ``runs`` is ``dim_ml_runs``: it numbers the run and dates its prediction.
@@ -1377,9 +1382,10 @@ def alert_sentence(alert: pd.Series, runs: pd.DataFrame) -> str:
     kind = str(alert["alert_kind"])
     if kind == "feature_drift":
         return (
-            f"**{feature_label(alert['subject'])}** has shifted since the model "
-            f"learned: PSI {value:.2f} (alert above {float(alert['threshold']):.2f}) "
-            f"for the people run {number} scored as of {predicted}."
+            f"**{feature_label(alert['subject'], labels)}** has shifted since the "
+            f"model learned: PSI {value:.2f} (alert above "
+            f"{float(alert['threshold']):.2f}) for the people run {number} scored "
+            f"as of {predicted}."
         )
     months = months_text(_int(alert["months_since_prediction"]))
     if kind == "realized_roc_auc_below_gate":
@@ -1402,7 +1408,12 @@ def alert_sentence(alert: pd.Series, runs: pd.DataFrame) -> str:
     return shorten_run_ids(str(alert["alert_message"]))
 
 
-def model_alerts(alerts: pd.DataFrame, runs: pd.DataFrame, model_key: str) -> list[str]:
+def model_alerts(
+    alerts: pd.DataFrame,
+    runs: pd.DataFrame,
+    model_key: str,
+    labels: Mapping[str, str] | None = None,
+) -> list[str]:
     """A model's alerts firing now, in words: realized performance first."""
     part = alerts[alerts["model_key"] == model_key]
     order = {kind: index for index, kind in enumerate(reversed(ALERT_KINDS))}
@@ -1410,7 +1421,7 @@ def model_alerts(alerts: pd.DataFrame, runs: pd.DataFrame, model_key: str) -> li
         _order=part["alert_kind"].map(order).fillna(len(order)),
         _value=-part["observed_value"].astype(float),
     ).sort_values(["_order", "_value", "subject"])
-    return [alert_sentence(alert, runs) for _, alert in part.iterrows()]
+    return [alert_sentence(alert, runs, labels) for _, alert in part.iterrows()]
 
 
 def unfreeze_hint(
@@ -1760,9 +1771,14 @@ def drift_table(drift: pd.DataFrame, run_id: str) -> pd.DataFrame:
             other["feature"], other["statistic"], other["statistic_value"], strict=True
         )
     }
+    labels = (
+        dict(zip(psi.index, psi["feature_label"], strict=True))
+        if "feature_label" in psi
+        else {}
+    )
     rows = [
         {
-            "Feature": feature_label(str(feature)),
+            "Feature": feature_label(str(feature), labels),
             "PSI": float(row["statistic_value"]),
             "Status": psi_status(
                 row["drift_status"], row["warn_threshold"], row["alert_threshold"]
@@ -1896,7 +1912,9 @@ def examples_text(examples: object) -> str:
     )
 
 
-def input_issue_table(issues: pd.DataFrame, run_id: str) -> pd.DataFrame:
+def input_issue_table(
+    issues: pd.DataFrame, run_id: str, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """A run's input issues, warnings first, then by people affected."""
     part = issues[issues["run_id"] == run_id]
     part = part.assign(
@@ -1904,7 +1922,7 @@ def input_issue_table(issues: pd.DataFrame, run_id: str) -> pd.DataFrame:
     ).sort_values(["_order", "row_count", "feature"], ascending=[True, False, True])
     table = pd.DataFrame(
         {
-            "Feature": part["feature"].map(feature_label),
+            "Feature": part["feature"].map(lambda f: feature_label(f, labels)),
             "Issue": part["issue"].map(ISSUE_LABELS).fillna(part["issue"]),
             "People": part["row_count"].astype(int),
             "Share": part["row_share"].astype(float),

@@ -87,7 +87,9 @@ if with_levels:
         "Effect by level of",
         with_levels,
         index=with_levels.index(default),
-        format_func=lambda name: labels.get(name, data.feature_label(name)),
+        format_func=lambda name: labels.get(
+            name, data.feature_label(name, marts.labels)
+        ),
         key="effects_feature",
     )
     st.altair_chart(

@@ -57,7 +57,7 @@ def _alerts_headline() -> None:
     alerts = marts.table("fct_ml_monitoring_alerts")
     columns = st.columns(len(deployed))
     for column, key in zip(columns, deployed, strict=True):
-        sentences = data.model_alerts(alerts, runs, key)
+        sentences = data.model_alerts(alerts, runs, key, marts.labels)
         with column:
             label = f"{data.model_label(key)} model"
             count = len(sentences)
@@ -272,14 +272,15 @@ def _drift(key: str) -> str | None:
             "Look at one feature: training data against now",
             list(table["feature"]),
             index=0,
-            format_func=data.feature_label,
+            format_func=lambda name: data.feature_label(name, marts.labels),
             key="monitoring_drift_feature",
         )
         bins = data.drift_bins(marts.table("fct_ml_drift_bins"), run_id, feature)
         if not bins.empty:
             st.altair_chart(
                 charts.drift_bins_chart(
-                    bins, f"{data.feature_label(feature)}: share of people"
+                    bins,
+                    f"{data.feature_label(feature, marts.labels)}: share of people",
                 ),
                 width="stretch",
             )
@@ -291,7 +292,9 @@ def _input_issues(run_id: str | None) -> None:
     if run_id is None:
         st.info("No run of this model has input checks yet.")
         return
-    table = data.input_issue_table(marts.table("fct_ml_input_issues"), run_id)
+    table = data.input_issue_table(
+        marts.table("fct_ml_input_issues"), run_id, marts.labels
+    )
     if table.empty:
         st.success(
             "Nothing new in the newest people scored: no category, value range, "

@@ -145,7 +145,7 @@ if model is not None:
             value = ui.feature_input(
                 columns[index % 2],
                 model.feature(feature),
-                names.get(feature, data.feature_label(feature)),
+                names.get(feature, data.feature_label(feature, marts.labels)),
                 units.get(feature, "number"),
                 current,
                 key=f"what_if_{feature}",

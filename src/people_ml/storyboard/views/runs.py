@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from people_ml.storyboard import _common as ui
@@ -9,6 +10,9 @@ from people_ml.storyboard import charts, data
 
 STATUSES = ("pending", "deployed", "persisted", "ignored")
 HEADLINE_METRICS = ("roc_auc", "pr_auc", "brier", "mae", "rmse", "r2")
+KINDS = {"binary_classification": "Yes/no (a probability)", "regression": "A value"}
+SPLITS = {"cv": "Cross-validation", "test": "Test period", "predict": "Predict set"}
+USED = {"selected": "Yes", "processed": "Yes", "dropped": "No"}
 
 marts = ui.load_marts()
 runs = marts.runs()
@@ -26,42 +30,53 @@ for column, status in zip(headline[1:], STATUSES, strict=True):
     column.metric(status.capitalize(), data.format_count(int(counts.get(status, 0))))
 
 st.subheader("Which run each model shows")
+models = marts.models
 st.dataframe(
-    marts.models[
-        [
-            "model_key",
-            "problem_type",
-            "shown_run_id",
-            "shown_run_deployed_at",
-            "frozen_run_id",
-            "run_count",
-            "last_run_at",
-        ]
-    ],
+    pd.DataFrame(
+        {
+            "ML model": models["model_key"].map(data.model_label),
+            "Kind": models["problem_type"].map(KINDS).fillna(models["problem_type"]),
+            "Shown run": models["shown_run_id"].map(ui.short_or_none),
+            "Deployed": models["shown_run_deployed_at"].map(data.format_date),
+            "Frozen run": models["frozen_run_id"].map(ui.short_or_none),
+            "Runs": models["run_count"].map(data.format_count),
+            "Last run": models["last_run_at"].map(data.format_date),
+        }
+    ),
     hide_index=True,
+    width="stretch",
 )
 
 st.subheader("All runs")
 st.dataframe(
-    runs[
-        [
-            "run_id",
-            "model_key",
-            "run_number",
-            "status",
-            "is_shown",
-            "mode",
-            "algorithm",
-            "selection_metric",
-            "cv_score",
-            "test_roc_auc",
-            "test_r2",
-            "created_at",
-            "decided_by",
-            "decision_reason",
-        ]
-    ],
+    pd.DataFrame(
+        {
+            "Run": runs["run_id"].map(ui.short),
+            "ML model": runs["model_key"].map(data.model_label),
+            "#": runs["run_number"],
+            "Status": runs["status"].str.capitalize()
+            + runs["is_shown"].map({True: " (shown)", False: ""}).fillna(""),
+            "Made by": runs["mode"].map({"trained": "Training", "scored": "Scoring"}),
+            "Algorithm": runs["algorithm"].str.replace("_", " "),
+            "Cross-validated score": [
+                f"{metric.replace('_', ' ')} {score:.3f}" if pd.notna(score) else ""
+                for metric, score in zip(
+                    runs["selection_metric"].fillna(""), runs["cv_score"], strict=True
+                )
+            ],
+            "Test ROC AUC": runs["test_roc_auc"].map(
+                lambda v: f"{v:.3f}" if pd.notna(v) else ""
+            ),
+            "Test R²": runs["test_r2"].map(lambda v: f"{v:.3f}" if pd.notna(v) else ""),
+            "Created": runs["created_at"].map(
+                lambda v: f"{pd.Timestamp(v):%Y-%m-%d %H:%M}" if pd.notna(v) else ""
+            ),
+            "Decided by": runs["decided_by"].fillna(""),
+            "Why": runs["decision_reason"].fillna(""),
+        }
+    ),
     hide_index=True,
+    width="stretch",
 )
 
 labels = {
@@ -81,8 +96,7 @@ st.caption(
     f"{run['mode']} with {run['algorithm']} · {run['n_train_rows']:,} training rows "
     f"to {data.format_date(run['train_end_date'])}, tested on "
     f"{data.format_date(run['test_date'])}, predicting {run['n_predict_rows']:,} as "
-    f"of {data.format_date(run['predict_date'])} · pickle sha256 "
-    f"`{str(run['artifact_sha256'])[:16]}…`"
+    f"of {data.format_date(run['predict_date'])}"
 )
 performance = marts.performance(run_id)
 overall = performance[
@@ -93,7 +107,18 @@ if not overall.empty:
         charts.metric_bars(overall, "Test against cross-validation"), width="stretch"
     )
 with st.expander("Every metric"):
-    st.dataframe(performance.drop(columns=["model_performance_id"]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Where": performance["split"].map(SPLITS).fillna(performance["split"]),
+                "Metric": performance["metric"].str.replace("_", " "),
+                "Class": performance["class_label"].replace({"all": ""}),
+                "Value": performance["value"].map(lambda v: f"{v:,.4g}"),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 st.subheader("Data quality")
 findings = marts.data_quality(run_id)
@@ -110,10 +135,33 @@ else:
         f"The data-quality gate found {len(findings)} thing(s) to check; the run "
         "went on (a failing check would have refused it)."
     )
-    st.dataframe(findings, hide_index=True)
+    st.dataframe(findings, hide_index=True, width="stretch")
 
-st.subheader("EDA profile")
+st.subheader("What the model was given: the profile of each column")
+profile = marts.profile(run_id)
+label = profile.get("feature_label", profile["feature"])
 st.dataframe(
-    marts.profile(run_id).drop(columns=["feature_profile_id", "run_id"]),
+    pd.DataFrame(
+        {
+            "Feature": label,
+            "Column": profile["feature"],
+            "Used": profile["status"].map(USED).fillna(profile["status"]),
+            "Why": profile["reason"].fillna(""),
+            "Kind": profile["detected_type"],
+            "Missing": profile["missing_share"].map(data.format_share),
+            "Distinct values": profile["distinct_count"].map(
+                lambda v: f"{v:,.0f}" if pd.notna(v) else ""
+            ),
+            "Association with the outcome": [
+                f"{value:.2f} ({measure})" if pd.notna(value) else ""
+                for value, measure in zip(
+                    profile["target_association"],
+                    profile["association_measure"].fillna(""),
+                    strict=True,
+                )
+            ],
+        }
+    ),
     hide_index=True,
+    width="stretch",
 )
