@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from people_ml.ml import feature_text
+
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[_cell(value) for value in row] for row in rows]
@@ -141,6 +143,13 @@ def run_report(report: dict[str, object]) -> str:
         )
     importance = report["importance"]
     assert isinstance(importance, pd.DataFrame)
+    profile = report["profile"]
+    assert isinstance(profile, pd.DataFrame)
+    labels = (
+        dict(zip(profile["feature"], profile["feature_label"], strict=True))
+        if "feature_label" in profile
+        else {}
+    )
     if not importance.empty:
         sections += [
             "",
@@ -152,7 +161,7 @@ def run_report(report: dict[str, object]) -> str:
                 ("feature", "mean |SHAP|", "interval", "direction"),
                 [
                     (
-                        row.feature,
+                        feature_text(str(row.feature), labels),
                         row.mean_abs_shap,
                         _interval(row.importance_lower, row.importance_upper),
                         _direction(row.direction, row.direction_corr),
@@ -161,8 +170,6 @@ def run_report(report: dict[str, object]) -> str:
                 ],
             )
         )
-    profile = report["profile"]
-    assert isinstance(profile, pd.DataFrame)
     if not profile.empty:
         sections += ["", "EDA REPORT"]
         sections.append(
@@ -180,7 +187,7 @@ def run_report(report: dict[str, object]) -> str:
                 ),
                 [
                     (
-                        row.feature,
+                        feature_text(str(row.feature), labels),
                         row.detected_type,
                         f"{row.missing_share:.1%}",
                         row.distinct_count,

@@ -113,7 +113,7 @@ from ._hazard import (
     fit_hazard,
     horizon_labels,
 )
-from ._labels import UNITS, FeatureText, default_label, format_value
+from ._labels import UNITS, FeatureText, default_label, feature_text, format_value
 from ._metrics import choose_threshold, evaluate
 from ._model import Explanation, FittedModel, Predictions
 from ._outputs import OUTPUT_COLUMNS, RunOutputs
@@ -181,6 +181,7 @@ __all__ = [
     "evaluate",
     "explain_drivers",
     "explain_with_run",
+    "feature_text",
     "fingerprint",
     "fit_automl",
     "fit_hazard",

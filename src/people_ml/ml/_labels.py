@@ -21,6 +21,7 @@ __all__ = [
     "UNITS",
     "FeatureText",
     "default_label",
+    "feature_text",
     "format_value",
     "parse_feature_labels",
 ]
@@ -69,6 +70,13 @@ def default_label(feature: str) -> str:
     """``tenure_months`` -> 'Tenure months': the name with spaces, capitalised."""
     words = str(feature).replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+def feature_text(feature: str, labels: Mapping[str, str]) -> str:
+    """'Pay against band midpoint (compa_ratio)': the label, then the column
+    (for the command line, read by people who also write the SQL)."""
+    label = labels.get(feature)
+    return f"{label} ({feature})" if label and label != feature else feature
 
 
 def parse_feature_labels(value: Any) -> tuple[tuple[str, FeatureText], ...]:

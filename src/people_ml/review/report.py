@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from people_ml.ml import feature_text
+
 __all__ = ["load_review", "render_review"]
 
 _TABLES = {
@@ -29,6 +31,10 @@ _TABLES = {
     "gates": "select * from ml_store.gate_results where run_id = ?",
     "warnings": "select severity, code, message from ml_store.warnings "
     "where run_id = ? and severity = 'warning'",
+    # Each feature in plain words (the spec's feature_labels, as the run
+    # recorded them; the column is added by the store's own DDL).
+    "labels": "select feature, feature_label from ml_store.feature_profiles "
+    "where run_id = ? and feature_label is not null",
 }
 
 # Per problem type: (metric, column label, format, shown with its interval).
@@ -212,11 +218,22 @@ def _side_by_side(review: dict[str, pd.DataFrame], problem_type: str) -> list[st
                 for c in ("gained", "lost", "flipped", "moved", "same")
             )
         )
+        labels = (
+            dict(
+                zip(
+                    review["labels"]["feature"],
+                    review["labels"]["feature_label"],
+                    strict=True,
+                )
+            )
+            if "labels" in review
+            else {}
+        )
         lines += _table(
             ("feature", "rank", "shown rank", "direction", "change"),
             [
                 (
-                    str(r.feature),
+                    feature_text(str(r.feature), labels),
                     _num(r.candidate_rank, 0),
                     _num(r.compared_rank, 0),
                     f"{r.compared_direction} -> {r.candidate_direction}"

@@ -158,8 +158,10 @@ def free_port() -> int:
 
 
 def free_port_is(port: int) -> bool:
-    """Whether nothing listens on ``port`` (of 127.0.0.1) right now."""
+    """Whether nothing listens on ``port`` (of 127.0.0.1) right now (closed
+    connections still in TIME_WAIT do not count)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
