@@ -81,6 +81,50 @@ def _pages(repeat: int) -> None:
         warm = statistics.median(render(page) for _ in range(repeat))
         print(f"  {page:<18} {cold:6.2f} / {warm:6.2f}")
 
+    def click(page: str, label: str) -> float:
+        """A page, then its form's button pressed: the rerun after the click."""
+        app = AppTest.from_file(str(APP_PATH), default_timeout=600)
+        app.switch_page(f"views/{page}")
+        app.run()
+        button = next(b for b in app.get("button") if label in b.label)
+        button.click()
+        start = time.perf_counter()
+        app.run()
+        elapsed = time.perf_counter() - start
+        if app.exception:
+            raise SystemExit(f"{page} after {label!r}: {app.exception[0].value}")
+        return elapsed
+
+    print("after a click (AppTest, seconds, warm median): rescoring with the pickle")
+    click("levers.py", "Simulate")  # warm the caches
+    seconds = statistics.median(click("levers.py", "Simulate") for _ in range(repeat))
+    print(f"  {'levers.py':<18} {seconds:6.2f}  lever over everyone (compa-ratio 0.90)")
+    _what_if(repeat)
+
+
+def _what_if(repeat: int) -> None:
+    """One person's what-if, as the People page runs it after its button."""
+    from people_ml.publish import open_publication, publish_dir, read_publication
+    from people_ml.storyboard import whatif
+    from people_ml.storyboard.data import Marts
+
+    marts = Marts(read_publication(open_publication(publish_dir()).directory))
+    model = whatif.run_model(marts, "attrition")
+    person = marts.predictions("attrition").sort_values("prediction").iloc[-1]
+
+    def once() -> float:
+        start = time.perf_counter()
+        rows = whatif.feature_rows(marts, model, [str(person["worker_id"])])
+        change = {"compa_ratio": 1.0} if "compa_ratio" in rows else {}
+        whatif.what_if(model, rows, change, published=float(person["prediction"]))
+        return time.perf_counter() - start
+
+    once()
+    seconds = statistics.median(once() for _ in range(repeat))
+    print(
+        f"  {'people.py':<18} {seconds:6.2f}  what-if, one person (rows, rescore, SHAP)"
+    )
+
 
 if __name__ == "__main__":
     main()
