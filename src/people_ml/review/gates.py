@@ -80,10 +80,15 @@ def _point_gate(
     return _row(
         gate,
         verdict,
-        f"{what} {value:.4f}, must be {sign} {limit:g}",
+        f"{what} {_number(value)}, must be {sign} {limit:g}",
         threshold=limit,
         value=value,
     )
+
+
+def _number(value: float) -> str:
+    """A count as a count (229), a score to four places (0.7828)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:.4f}"
 
 
 def _drop_vs_shown(

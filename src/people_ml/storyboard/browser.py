@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -268,6 +268,7 @@ def capture(
     timeout: float = 90.0,
     width: int = 1440,
     height: int = 900,
+    interact: Callable[[Any], Sequence[str]] | None = None,
 ) -> PageCapture:
     """Load ``url`` in headless Chromium and save a full-page PNG of it.
 
@@ -277,6 +278,8 @@ def capture(
     has stopped changing; then grows the viewport to the page's height
     (Streamlit scrolls inside its main container, so the document alone is
     one screen high) and takes the screenshot. ``height`` is the least height.
+    ``interact`` is called with the Playwright page once it has loaded (fill a
+    form, press a button) and returns the texts to wait for after it.
 
     Raises
     ------
@@ -297,6 +300,9 @@ def capture(
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.goto(url, timeout=timeout * 1000)
                 text, charts = _wait_for_page(page, wait_for, min_charts, timeout)
+                if interact is not None:
+                    after = interact(page)
+                    text, charts = _wait_for_page(page, after, min_charts, timeout)
                 full = max(height, int(page.evaluate(PAGE_HEIGHT)))
                 page.set_viewport_size({"width": width, "height": full})
                 page.wait_for_timeout(500)  # the re-layout at the new height

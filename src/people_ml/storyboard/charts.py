@@ -302,18 +302,51 @@ def history_line(history: pd.DataFrame) -> alt.Chart:
     )
 
 
+METRIC_NAMES = {
+    "roc_auc": "ROC AUC (ranking; 0.5 is chance)",
+    "pr_auc": "PR AUC (finding leavers)",
+    "brier": "Brier score (lower is better)",
+    "mae": "Mean absolute error",
+    "rmse": "Root mean squared error",
+    "r2": "R² (share of the spread explained)",
+}
+SPLIT_NAMES = {"cv": "Cross-validation", "test": "Test period"}
+
+
 def metric_bars(metrics: pd.DataFrame, title: str) -> alt.FacetChart:
     """Test against cross-validation values, one row and scale per metric."""
+    frame = metrics.assign(
+        metric=metrics["metric"].map(METRIC_NAMES).fillna(metrics["metric"]),
+        split=metrics["split"].map(SPLIT_NAMES).fillna(metrics["split"]),
+    )
     return (
-        alt.Chart(metrics, height=alt.Step(18))
+        alt.Chart(frame, height=alt.Step(18))
         .mark_bar()
         .encode(
             x=alt.X("value:Q", title=None),
-            y=alt.Y("split:N", title=None),
-            color=alt.Color("split:N", title="Split"),
-            tooltip=["metric:N", "split:N", alt.Tooltip("value:Q", format=".3f")],
+            y=alt.Y("split:N", title=None, axis=LABEL_AXIS),
+            color=alt.Color(
+                "split:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=list(SPLIT_NAMES.values()), range=[NEUTRAL, PRIMARY]
+                ),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("metric:N", title="Metric"),
+                alt.Tooltip("split:N", title="Where"),
+                alt.Tooltip("value:Q", format=".3f", title="Value"),
+            ],
         )
-        .facet(row=alt.Row("metric:N", title=None), title=title)
+        .facet(
+            row=alt.Row(
+                "metric:N",
+                title=None,
+                header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=260),
+            ),
+            title=title,
+        )
         .resolve_scale(x="independent")
     )
 

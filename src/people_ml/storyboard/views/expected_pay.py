@@ -67,12 +67,13 @@ left.altair_chart(
     charts.pay_gap_bar(gaps.table, group_column, group_label or "Gender"),
     width="stretch",
 )
-left.caption(
-    "A gap whose interval crosses the dashed line is within what chance allows. "
-    f"Groups of fewer than {min_size} people are never shown on their own. "
-    + gaps.note("groups")
+right.markdown(
+    "**How to read it.** Each bar is the group's average gap between actual and "
+    "expected pay, with its 95% interval and head count. A gap whose interval "
+    "crosses the dashed line is within what chance allows. Groups of fewer "
+    f"than {min_size} people are never shown on their own. " + gaps.note("groups")
 )
-right.dataframe(
+st.dataframe(
     ui.pay_gap_table(gaps.table, group_column, group_label or "Gender"),
     hide_index=True,
     width="stretch",

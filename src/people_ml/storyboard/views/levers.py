@@ -82,9 +82,10 @@ people = (
     if group == "Everyone"
     else predictions[predictions["division_name"] == group]
 )
-rows = whatif.feature_rows(marts, model, list(people["worker_id"]))
-salary = whatif.salaries(marts) if feature in whatif.PAY_RATIO_FEATURES else None
-result = whatif.lever(model, rows, feature, below=floor, to=floor, salary=salary)
+with st.spinner(f"Rescoring {len(people):,} people with the shown run's model…"):
+    rows = whatif.feature_rows(marts, model, list(people["worker_id"]))
+    salary = whatif.salaries(marts) if feature in whatif.PAY_RATIO_FEATURES else None
+    result = whatif.lever(model, rows, feature, below=floor, to=floor, salary=salary)
 if result.changed < min_size:
     st.info(
         f"Fewer than {min_size} people in the group have "
@@ -137,5 +138,5 @@ st.caption(
     f"{pd.Series(changed['before']).mean():.1%} now, "
     f"{pd.Series(changed['after']).mean():.1%} with the lever. "
     "Rescored with the shown run's own model (its pickle, verified before "
-    "loading). " + whatif.CORRELATIONAL_NOTE
+    "loading)."
 )

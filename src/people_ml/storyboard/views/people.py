@@ -171,7 +171,15 @@ if model is not None:
             f"{100 * (result.after - result.before):+.1f} points",
             delta_color="inverse",
         )
-        figures[2].metric("Changed", ", ".join(names.get(f, f) for f in changes))
+        figures[2].markdown(
+            "**Changed**\n\n"
+            + "\n".join(
+                f"- {names.get(f, f)}: "
+                f"{format_value(row.iloc[0][f], units.get(f, 'number'))} → "
+                f"{format_value(v, units.get(f, 'number'))}"
+                for f, v in changes.items()
+            )
+        )
         table = result.drivers.assign(
             Feature=result.drivers["feature"].map(lambda f: names.get(f, f)),
             Before=[
@@ -194,8 +202,9 @@ if model is not None:
         st.altair_chart(charts.what_if_drivers(table, axis=axis), width="stretch")
         st.caption(
             f"Rescored with run {ui.short(model.run_id)}'s own model (its pickle, "
-            "verified before loading); the drivers are recomputed for the "
-            "changed features. " + whatif.CORRELATIONAL_NOTE
+            "verified before loading), and every driver recomputed: an unchanged "
+            "feature's effect in points moves too, because a point is worth more "
+            "or less at a different level of risk. " + whatif.CORRELATIONAL_NOTE
         )
 
 history = reader.person_history(marts, model_key, worker_id)

@@ -56,23 +56,19 @@ st.dataframe(
             "#": runs["run_number"],
             "Status": runs["status"].str.capitalize()
             + runs["is_shown"].map({True: " (shown)", False: ""}).fillna(""),
-            "Made by": runs["mode"].map({"trained": "Training", "scored": "Scoring"}),
-            "Algorithm": runs["algorithm"].str.replace("_", " "),
-            "Cross-validated score": [
-                f"{metric.replace('_', ' ')} {score:.3f}" if pd.notna(score) else ""
-                for metric, score in zip(
-                    runs["selection_metric"].fillna(""), runs["cv_score"], strict=True
-                )
+            "Made by": runs["mode"].map({"trained": "training", "scored": "scoring"})
+            + " ("
+            + runs["algorithm"].str.replace("_", " ")
+            + ")",
+            "Test result": [
+                f"ROC AUC {auc:.3f}"
+                if pd.notna(auc)
+                else (f"R² {r2:.3f}" if pd.notna(r2) else "")
+                for auc, r2 in zip(runs["test_roc_auc"], runs["test_r2"], strict=True)
             ],
-            "Test ROC AUC": runs["test_roc_auc"].map(
-                lambda v: f"{v:.3f}" if pd.notna(v) else ""
-            ),
-            "Test R²": runs["test_r2"].map(lambda v: f"{v:.3f}" if pd.notna(v) else ""),
             "Created": runs["created_at"].map(
                 lambda v: f"{pd.Timestamp(v):%Y-%m-%d %H:%M}" if pd.notna(v) else ""
             ),
-            "Decided by": runs["decided_by"].fillna(""),
-            "Why": runs["decision_reason"].fillna(""),
         }
     ),
     hide_index=True,
@@ -92,8 +88,14 @@ run_id = st.selectbox("Run", shown_first, format_func=labels.get, key="run_detai
 run = data.run_record(marts, run_id)
 
 st.subheader(f"Results of run {ui.short(run_id)}")
+if pd.notna(run.get("decided_by")):
+    st.markdown(
+        f"**{str(run['status']).capitalize()}** by {run['decided_by']}"
+        + (f": {run['decision_reason']}" if pd.notna(run["decision_reason"]) else "")
+    )
 st.caption(
-    f"{run['mode']} with {run['algorithm']} · {run['n_train_rows']:,} training rows "
+    f"{run['mode']} with {str(run['algorithm']).replace('_', ' ')} · "
+    f"{run['n_train_rows']:,} training rows "
     f"to {data.format_date(run['train_end_date'])}, tested on "
     f"{data.format_date(run['test_date'])}, predicting {run['n_predict_rows']:,} as "
     f"of {data.format_date(run['predict_date'])}"
@@ -139,19 +141,16 @@ else:
 
 st.subheader("What the model was given: the profile of each column")
 profile = marts.profile(run_id)
-label = profile.get("feature_label", profile["feature"])
+names = profile.get("feature_label", profile["feature"])
 st.dataframe(
     pd.DataFrame(
         {
-            "Feature": label,
-            "Column": profile["feature"],
+            "Feature (column)": [
+                f"{name} ({column})" if name != column else column
+                for name, column in zip(names, profile["feature"], strict=True)
+            ],
             "Used": profile["status"].map(USED).fillna(profile["status"]),
-            "Why": profile["reason"].fillna(""),
-            "Kind": profile["detected_type"],
             "Missing": profile["missing_share"].map(data.format_share),
-            "Distinct values": profile["distinct_count"].map(
-                lambda v: f"{v:,.0f}" if pd.notna(v) else ""
-            ),
             "Association with the outcome": [
                 f"{value:.2f} ({measure})" if pd.notna(value) else ""
                 for value, measure in zip(
@@ -160,8 +159,10 @@ st.dataframe(
                     strict=True,
                 )
             ],
+            "Why": profile["reason"].fillna(""),
         }
     ),
     hide_index=True,
     width="stretch",
+    column_config={"Why": st.column_config.TextColumn(width="large")},
 )
