@@ -54,7 +54,7 @@ def main() -> None:
                 height=800,
                 interact=actions.get(page),
             )
-            print(f"{shot.screenshot}: {shot.page_height} px, {shot.chart_count} charts")
+            print(f"{shot.screenshot}: {shot.page_height} px high")
 
 
 if __name__ == "__main__":

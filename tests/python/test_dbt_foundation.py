@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import Project
 
-from people_ml.ml._labels import BUILT_IN_FEATURES
+from people_ml.ml import BUILT_IN_FEATURES
 
 pytestmark = pytest.mark.dbt
 

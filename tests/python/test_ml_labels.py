@@ -106,3 +106,10 @@ def test_every_unit_is_documented_and_defaults_read_well():
     assert default_label("manager_changes_last_6_months") == (
         "Manager changes last 6 months"
     )
+
+
+def test_the_hazards_own_clock_is_described_where_it_is_named():
+    from people_ml.ml import BUILT_IN_FEATURES
+    from people_ml.ml._hazard import MONTHS_AHEAD
+
+    assert set(BUILT_IN_FEATURES) == {MONTHS_AHEAD}

@@ -10,6 +10,7 @@ import pytest
 
 from people_ml.ledger.contract import RUN_GLUE_COLUMNS, RUN_RECORD, STORE_TABLES
 from people_ml.ml import OUTPUT_COLUMNS, MLError, MLModelSpec
+from people_ml.ml._labels import LABEL_COLUMNS
 from people_ml.ml._outputs import ML_STORE_TABLES, run_record
 from people_ml.ml._profile import PROFILE_COLUMNS
 from people_ml.ml._run import _check_frozen_spec
@@ -31,7 +32,12 @@ def test_output_columns_are_the_contracts():
 
 
 def test_profile_columns_match_the_contracts_feature_profiles():
-    assert ("run_id", *PROFILE_COLUMNS) == STORE_TABLES["feature_profiles"].column_names
+    # The profile's own columns, then the spec's words for each feature.
+    assert (
+        "run_id",
+        *PROFILE_COLUMNS,
+        *LABEL_COLUMNS,
+    ) == STORE_TABLES["feature_profiles"].column_names
 
 
 @pytest.mark.parametrize(("mode", "frozen"), [("trained", "r0"), ("scored", None)])

@@ -195,6 +195,16 @@ def test_columns_gone_and_new_are_named_with_the_run_compared() -> None:
     assert by_issue["column_new"]["feature"] == "dept"
 
 
+def test_a_hazards_own_clock_is_never_a_column_gone() -> None:
+    # A trained hazard run profiles months_ahead; the frame never holds it.
+    assert (
+        column_issues(["tenure_months"], ["tenure_months", "months_ahead"], "r") == []
+    )
+    assert (
+        column_issues(["tenure_months", "months_ahead"], ["tenure_months"], "r") == []
+    )
+
+
 def test_prediction_shift_uses_the_previous_runs_deciles() -> None:
     rng = np.random.default_rng(3)
     previous = rng.beta(2, 12, 2000)

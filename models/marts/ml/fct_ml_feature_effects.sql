@@ -40,7 +40,9 @@ final as (
         feature_effects.run_id,
         runs.model_key,
         feature_effects.feature,
-        coalesce(labels.feature_label, feature_effects.feature) as feature_label,
+        coalesce(
+            labels.feature_label, feature_effects.feature
+        ) as feature_label,
         feature_importance.driver_kind,
         feature_effects.level_label,
         feature_effects.level_order,

@@ -113,7 +113,14 @@ from ._hazard import (
     fit_hazard,
     horizon_labels,
 )
-from ._labels import UNITS, FeatureText, default_label, feature_text, format_value
+from ._labels import (
+    BUILT_IN_FEATURES,
+    UNITS,
+    FeatureText,
+    default_label,
+    feature_text,
+    format_value,
+)
 from ._metrics import choose_threshold, evaluate
 from ._model import Explanation, FittedModel, Predictions
 from ._outputs import OUTPUT_COLUMNS, RunOutputs
@@ -141,6 +148,7 @@ from ._split import (
 
 __all__ = [
     "ALGORITHMS",
+    "BUILT_IN_FEATURES",
     "DEFAULT_CLOCKS",
     "OUTPUT_COLUMNS",
     "UNITS",

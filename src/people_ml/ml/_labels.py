@@ -18,6 +18,7 @@ from ._exceptions import SpecError
 
 __all__ = [
     "BUILT_IN_FEATURES",
+    "LABEL_COLUMNS",
     "UNITS",
     "FeatureText",
     "default_label",
@@ -25,6 +26,9 @@ __all__ = [
     "format_value",
     "parse_feature_labels",
 ]
+
+#: The columns a run records beside each profiled feature (feature_profiles).
+LABEL_COLUMNS = ("feature_label", "feature_description", "feature_unit")
 
 #: How a feature's values read, and how :func:`format_value` writes them.
 UNITS: dict[str, str] = {

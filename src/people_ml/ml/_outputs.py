@@ -25,6 +25,7 @@ from people_ml.ledger.contract import (
 
 from ._exceptions import MLError, RunWarning
 from ._features import render_values
+from ._labels import LABEL_COLUMNS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -297,9 +298,10 @@ def profiles_frame(
     out = profile.copy()
     out.insert(0, "run_id", run_id)
     texts = [spec.feature_text(str(feature)) for feature in out["feature"]]
-    out["feature_label"] = [text.label for text in texts]
-    out["feature_description"] = [text.description for text in texts]
-    out["feature_unit"] = [text.unit for text in texts]
+    label, description, unit = LABEL_COLUMNS
+    out[label] = [text.label for text in texts]
+    out[description] = [text.description for text in texts]
+    out[unit] = [text.unit for text in texts]
     return conform(out, STORE_TABLES["feature_profiles"])
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from people_ml.ml import level_counts
+from people_ml.ml import BUILT_IN_FEATURES, level_counts
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -157,8 +157,15 @@ def column_issues(
     *,
     used: Iterable[str] = (),
 ) -> list[dict[str, object]]:
-    """Columns gone from, or new in, the feature model since ``baseline_run_id``."""
-    current, baseline, used = list(current), list(baseline), set(used)
+    """Columns gone from, or new in, the feature model since ``baseline_run_id``.
+
+    Columns a formulation adds itself (a hazard's ``months_ahead``) are never in
+    the feature model, so they are never reported gone or new.
+    """
+    own = set(BUILT_IN_FEATURES)
+    current = [c for c in current if c not in own]
+    baseline = [c for c in baseline if c not in own]
+    used = set(used)
     rows = []
     for name in sorted(set(baseline) - set(current)):
         role = "a feature of the model" if name in used else "a candidate column"

@@ -22,8 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from people_ml.ml import FeatureSchema, ShadowExplanation, explain_with_run
-from people_ml.ml._artifact import load_artifact
+from people_ml.ml import (
+    BUILT_IN_FEATURES,
+    FeatureSchema,
+    ShadowExplanation,
+    explain_with_run,
+    load_artifact,
+)
 from people_ml.storyboard.data import Marts, points_effect, run_record
 
 __all__ = [
@@ -156,9 +161,8 @@ def feature_rows(
 
 
 def _explained(model: RunModel) -> set[str]:
-    from people_ml.ml._hazard import MONTHS_AHEAD
-
-    return {f.name for f in model.schema if f.name != MONTHS_AHEAD}
+    """The features a person's drivers hold: all but a hazard's own clock."""
+    return {f.name for f in model.schema if f.name not in BUILT_IN_FEATURES}
 
 
 def _typed(f: FeatureSchema, text: pd.Series, number: pd.Series) -> pd.Series:

@@ -20,7 +20,15 @@ axis = (
     else "Effect on the prediction"
 )
 
-st.title("What drives the predictions")
+risk = data.risk_summary(marts, model_key) if classification else None
+if risk is not None and risk.horizon_months:
+    window = data.months_text(risk.horizon_months)
+    st.title(
+        f"What drives the risk of leaving within {window} of "
+        f"{data.format_date(risk.sample_date)}"
+    )
+else:
+    st.title("What drives the predictions")
 st.caption(
     f"{data.model_label(model_key)} model, run #{ui.run_number(marts, summary_run)} "
     f"(`{ui.short(summary_run)}`)."

@@ -180,24 +180,19 @@ if model is not None:
                 for f, v in changes.items()
             )
         )
+
+        def written(column: str) -> list[str]:
+            return [
+                format_value(value, units.get(feature, "number"))
+                for value, feature in zip(
+                    result.drivers[column], result.drivers["feature"], strict=True
+                )
+            ]
+
         table = result.drivers.assign(
             Feature=result.drivers["feature"].map(lambda f: names.get(f, f)),
-            Before=[
-                format_value(v, units.get(f, "number"))
-                for v, f in zip(
-                    result.drivers["value_before"],
-                    result.drivers["feature"],
-                    strict=True,
-                )
-            ],
-            After=[
-                format_value(v, units.get(f, "number"))
-                for v, f in zip(
-                    result.drivers["value_after"],
-                    result.drivers["feature"],
-                    strict=True,
-                )
-            ],
+            Before=written("value_before"),
+            After=written("value_after"),
         )
         st.altair_chart(charts.what_if_drivers(table, axis=axis), width="stretch")
         st.caption(
