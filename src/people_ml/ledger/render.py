@@ -163,7 +163,15 @@ def write_generated(project_root: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """Regenerate the files in the project at the current directory."""
-    root = Path(argv[0]) if argv else Path.cwd()
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m people_ml.ledger.render",
+        description="Regenerate the ml_store DDL macro and source YAML from the "
+        "run-output contract (people_ml.ledger.contract).",
+    )
+    parser.add_argument("root", nargs="?", type=Path, default=Path.cwd())
+    root = parser.parse_args(argv).root
     for path in write_generated(root):
         print(f"wrote {path}")
     return 0
