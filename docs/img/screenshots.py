@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/img"))
     args = parser.parse_args()
     project = find_project(args.project_dir, explicit=args.project_dir is not None)
-    env = {**project.dbt_env(), "PEOPLE_ML_PUBLISH_DIR": str(project.publish_dir)}
+    env = {**project.app_env(), "PEOPLE_ML_PUBLISH_DIR": str(project.publish_dir)}
     actions = {"people.py": _what_if, "levers.py": _lever}
     with browser.serve(env) as url:
         for page in PAGES:

@@ -122,7 +122,7 @@ def _cmd_storyboard(args: argparse.Namespace, project: ProjectPaths) -> int:
         publication = publish.open_publication(project.publish_dir)
     except publish.PublicationNotFoundError as error:
         raise CommandError(str(error)) from None
-    env = project.dbt_env()
+    env = project.app_env()
     if args.screenshot:
         headline, min_charts = PAGE_HEADLINES[f"{args.page}.py"]
         try:

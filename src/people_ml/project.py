@@ -84,12 +84,27 @@ class ProjectPaths:
         return self.root / "seeds"
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for a dbt subprocess with every path anchored here."""
+        """Environment for a dbt subprocess run in the project root.
+
+        The user's own, as far as it can be: dbt compares the rendered profile
+        and every ``env_var`` the project reads with its last parse, so a
+        different ``PEOPLE_ML_HOME`` would make each ``people-ml ... --apply``
+        after a plain ``dbt build`` re-parse the whole project. Unset, every
+        path defaults to ``.``, which is the root dbt runs in; it is set only
+        when it names another project (``--project-dir`` elsewhere).
+        """
         env = dict(os.environ)
         env.setdefault("DO_NOT_TRACK", "1")
-        env["PEOPLE_ML_HOME"] = str(self.root)
+        home = env.get("PEOPLE_ML_HOME")
+        if home and Path(home).resolve() != self.root.resolve():
+            env["PEOPLE_ML_HOME"] = str(self.root)
         env.setdefault("DBT_PROFILES_DIR", str(self.root))
         return env
+
+    def app_env(self) -> dict[str, str]:
+        """Environment for a process that may not run in the root (the
+        storyboard server): ``PEOPLE_ML_HOME`` always names this project."""
+        return {**self.dbt_env(), "PEOPLE_ML_HOME": str(self.root)}
 
 
 def copy_project_files(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,44 @@ def test_project_dir_must_hold_a_dbt_project(
 ) -> None:
     assert main(["--project-dir", str(tmp_path), "generate"]) == EXIT_USAGE
     assert "--project-dir" in capsys.readouterr().err
+
+
+def test_dbt_env_is_the_users_own_so_partial_parsing_holds(tmp_path, monkeypatch):
+    """dbt re-parses the whole project when the rendered profile or an env var
+    it reads differs from its last parse: people-ml must not add one."""
+    from people_ml.project import ProjectPaths
+
+    root = tmp_path / "project"
+    root.mkdir()
+    paths = ProjectPaths(root)
+    monkeypatch.delenv("PEOPLE_ML_HOME", raising=False)
+    assert "PEOPLE_ML_HOME" not in paths.dbt_env()  # '.' is the root dbt runs in
+    monkeypatch.setenv("PEOPLE_ML_HOME", str(root))
+    assert paths.dbt_env()["PEOPLE_ML_HOME"] == str(root)
+    # Set to another project (people-ml --project-dir elsewhere): this one wins.
+    monkeypatch.setenv("PEOPLE_ML_HOME", str(tmp_path / "other"))
+    assert paths.dbt_env()["PEOPLE_ML_HOME"] == str(root)
+    # The storyboard server does not run in the root: it is always told.
+    monkeypatch.delenv("PEOPLE_ML_HOME")
+    assert paths.app_env()["PEOPLE_ML_HOME"] == str(root)
+
+
+@pytest.mark.dbt
+def test_people_ml_after_a_plain_dbt_parse_keeps_partial_parsing(project):
+    """A user's `dbt parse` in the project root, then `people-ml dbt parse`:
+    the second must not re-parse everything ("profile has changed")."""
+    env = {k: v for k, v in project.env().items() if k != "PEOPLE_ML_HOME"}
+    dbt = str(Path(sys.executable).parent / "dbt")
+    first = subprocess.run(
+        [dbt, "parse"], cwd=project.root, env=env, capture_output=True, text=True
+    )
+    assert first.returncode == 0, first.stdout[-2000:]
+    second = subprocess.run(
+        [sys.executable, "-m", "people_ml.cli", "dbt", "parse"],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert second.returncode == 0, second.stdout[-2000:]
+    assert "Unable to do partial parsing" not in second.stdout + second.stderr
