@@ -10,14 +10,18 @@ it is the commit marker, so outputs of a run that failed midway are never read.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import sys
+import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +44,10 @@ from people_ml.ml import (
     MLModelSpec,
     RunOutputs,
     candidate_features,
+    progress_logger,
     score,
     sha256_file,
+    stage,
     train,
 )
 from people_ml.ml._outputs import ML_STORE_TABLES
@@ -260,15 +266,16 @@ def execute_run(
         The run record, or no rows when the run failed.
     """
     try:
-        return run_model(
-            spec_config=spec_config,
-            frame=frame,
-            decisions=decisions,
-            runs=runs,
-            session=session,
-            model_name=model_name,
-            rerun_unchanged=str(rerun_unchanged).strip().lower() in _TRUE,
-        )
+        with dbt_progress(model_name):
+            return run_model(
+                spec_config=spec_config,
+                frame=frame,
+                decisions=decisions,
+                runs=runs,
+                session=session,
+                model_name=model_name,
+                rerun_unchanged=str(rerun_unchanged).strip().lower() in _TRUE,
+            )
     except Exception as exc:
         if not isolate:
             raise
@@ -278,6 +285,53 @@ def execute_run(
 
 
 _TRUE = frozenset({"true", "1", "yes"})
+
+
+class _ThreadHandler(logging.Handler):
+    """Forwards the progress records of one thread (one dbt Python model: two
+    may run at once) to a sink."""
+
+    def __init__(self, sink: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self._thread = threading.get_ident()
+        self._sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self._thread:
+            self._sink(record.getMessage())
+
+
+@contextlib.contextmanager
+def dbt_progress(model_name: str) -> Iterator[None]:
+    """Send the run's progress (``people_ml.progress``) to dbt's console.
+
+    Lines read ``people_ml ml_attrition_runs adapter: AutoML candidate 12 of
+    50 ...`` in the build's output and its log; outside dbt they go to
+    standard error.
+    """
+    try:
+        from dbt.adapters.events.logging import AdapterLogger
+
+        adapter = AdapterLogger(f"people_ml {model_name}")
+        sink: Callable[[str], None] = adapter.info
+    except ImportError:  # a library caller without dbt
+
+        def sink(message: str) -> None:
+            print(f"people_ml {model_name}: {message}", file=sys.stderr)
+
+    handler = _ThreadHandler(sink)
+    logger = progress_logger()
+    previous = (logger.level, logger.propagate)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # once, on dbt's console (not the root logger's too)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        if not logger.handlers:
+            logger.setLevel(previous[0])
+            logger.propagate = previous[1]
 
 
 def _no_run() -> pd.DataFrame:
@@ -368,8 +422,15 @@ def run_model(
     monitoring_config = spec_config.pop("monitoring", None)
     bands = _risk_bands(spec_config.pop("risk_bands", None))
     spec = MLModelSpec.from_config(spec_config)
+    started_reading = time.perf_counter()
     if not isinstance(frame, pd.DataFrame):
         frame = read_frame(frame, order_by=_order_keys(frame, spec))
+    stage(
+        "read %s rows x %s columns in %.1f s",
+        f"{len(frame):,}",
+        len(frame.columns),
+        time.perf_counter() - started_reading,
+    )
     policy = ReviewPolicy.from_config(review_config, problem_type=spec.problem_type)
     monitoring_policy = MonitoringPolicy.from_config(
         monitoring_config, model_key=spec.key
@@ -406,9 +467,11 @@ def run_model(
             policy, candidate_features(frame, spec), model_key=spec.key
         )
         notes += [("warning", "protected_feature_allowed", line) for line in allowed]
+        stage("training run %s (AutoML)", run_id[:12])
         outputs = train(frame, spec, artifact_dir=store, run_id=run_id)
     else:
         frozen_record = runs.loc[runs["run_id"].astype(str) == frozen].iloc[0]
+        stage("scoring run %s with the frozen run %s", run_id[:12], frozen[:12])
         outputs = score(
             frame,
             spec,
@@ -419,6 +482,7 @@ def run_model(
             artifact_path=store / str(frozen_record["artifact_path"]),
         )
     write_outputs(session, outputs)
+    stage("reviewing run %s (comparison, fairness, gates)", run_id[:12])
     review_started = time.perf_counter()
     review = review_run(
         run_id=run_id,
@@ -447,6 +511,7 @@ def run_model(
     notes += review.notes
     write_review(session, run_id, review, notes)
     monitoring_started = time.perf_counter()
+    stage("monitoring run %s (drift, input issues)", run_id[:12])
     monitoring = monitor_run(
         run_id=run_id,
         spec=spec,

@@ -79,6 +79,16 @@ def test_an_unchanged_model_adds_no_run_unless_asked(
     first = project.dbt("build", "--select", "ml_expected_pay_runs")
     assert first.ok, first.output[-3000:]
     assert runs() == before + 1
+    # Its progress on dbt's console, once per line: stages and candidates.
+    progress = [
+        line
+        for line in first.output.splitlines()
+        if "people_ml ml_expected_pay_runs adapter:" in line
+    ]
+    assert any("AutoML candidate 1 of " in line for line in progress), progress
+    assert any(" left" in line or "done" in line for line in progress)
+    assert any("reviewing run" in line for line in progress)
+    assert "INFO:people_ml.progress" not in first.output
     # Nothing changed since: no run, and the build says why and how to force.
     again = project.dbt("build", "--select", "ml_expected_pay_runs")
     assert again.ok, again.output[-3000:]

@@ -87,6 +87,8 @@ Threads
 
 from __future__ import annotations
 
+import logging
+
 from ._artifact import load_artifact, save_artifact, sha256_file
 from ._automl import AutoMLResult, CandidateResult, fit_automl
 from ._drivers import Drivers, explain_drivers
@@ -125,6 +127,8 @@ from ._metrics import choose_threshold, evaluate
 from ._model import Explanation, FittedModel, Predictions
 from ._outputs import OUTPUT_COLUMNS, RunOutputs
 from ._profile import profile_features
+from ._progress import LOGGER as _PROGRESS_LOGGER
+from ._progress import stage
 from ._quality import candidate_features
 from ._reference import (
     FeatureReference,
@@ -203,10 +207,17 @@ __all__ = [
     "numeric_bin_counts",
     "predict_with_run",
     "profile_features",
+    "progress_logger",
     "save_artifact",
     "score",
     "sha256_file",
     "split_frame",
+    "stage",
     "time_split",
     "train",
 ]
+
+
+def progress_logger() -> logging.Logger:
+    """The logger of long work's progress (``people_ml.progress``)."""
+    return _PROGRESS_LOGGER

@@ -31,6 +31,7 @@ from ._features import FeatureSchema, coerce_features, make_schema
 from ._metrics import choose_threshold, evaluate, minority_class, selection_score
 from ._model import FittedModel
 from ._profile import profile_features
+from ._progress import Progress, stage
 from ._pruning import FoldData, feature_correlations
 from ._pruning import prune_features as _prune
 from ._seasonal import calendar_months, fit_seasonal_offsets
@@ -535,7 +536,9 @@ def _fit_automl(
     results: list[CandidateResult] = []
     oof_by_result: list[np.ndarray] = []
     n_convergence = 0
-    for cand, params in plan:
+    stage(f"AutoML: {len(plan)} candidates on {n:,} rows, {cv_folds}-fold CV")
+    progress = Progress("AutoML candidate", len(plan))
+    for index, (cand, params) in enumerate(plan, start=1):
         oof = np.full(n, np.nan)
         scores = []
         for f in folds[representation_of(params)]:
@@ -559,6 +562,7 @@ def _fit_automl(
             )
         )
         oof_by_result.append(oof)
+        progress.step(index, f"{cand.name}, CV {metric} {score:.4f}")
     if n_convergence:
         notes.append(
             RunWarning(

@@ -37,6 +37,7 @@ from ._outputs import (
     test_predictions_frame,
     warnings_frame,
 )
+from ._progress import stage
 from ._quality import annotate_profile, inspect_frame, inspect_score
 from ._reference import TrainingReference, build_reference
 from ._refits import explain_refits, fit_refits, resample_fractions
@@ -318,6 +319,7 @@ def train_hazard(
     )
     model.horizon_months = spec.label_horizon_months
     model.horizons = tuple(spec.horizons or (spec.label_horizon_months,))
+    stage("refitting the chosen model on resampled people (driver intervals)")
     refits = fit_refits(
         model.model,
         training.rows,
@@ -359,6 +361,7 @@ def train_hazard(
     notes += test_notes + check_cv_folds(
         result.fold_class_counts, min_rows=spec.min_minority_rows
     )
+    stage("predicting and explaining %s people (SHAP)", f"{len(split.predict):,}")
     frames, timings, prepared = _explain(run_id, spec, model, split.predict, refits)
     notes += _unseen_categories(model.model, prepared)
     notes += label_notes(spec, model.model.features)

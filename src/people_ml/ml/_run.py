@@ -44,6 +44,7 @@ from ._outputs import (
     warnings_frame,
 )
 from ._profile import profile_features
+from ._progress import stage
 from ._quality import annotate_profile, inspect_frame, inspect_score, inspect_split
 from ._reference import TrainingReference, build_reference
 from ._refits import explain_refits, fit_refits, resample_fractions
@@ -430,6 +431,7 @@ def train(
     quality.enforce(spec.key)
     profile = annotate_profile(result.profile, quality)
     model = result.model
+    stage("refitting the chosen model on resampled people (driver intervals)")
     refits = fit_refits(
         model,
         train_rows,
@@ -446,6 +448,7 @@ def train(
     notes += _unseen_categories(model, prepared)
     notes += _uncovered_season(model, split.predict[spec.sample_date])
     notes += label_notes(spec, model.features)
+    stage("predicting and explaining %s rows (SHAP)", f"{len(split.predict):,}")
     explained = _predict_and_explain(
         run_id, spec, model, split.predict, prepared, refits
     )
@@ -758,6 +761,7 @@ def score(
     notes += _split_notes(b, spec) + test.notes + _unseen_categories(model, prepared)
     notes += label_notes(spec, model.features)
     notes += _uncovered_season(model, split.predict[spec.sample_date])
+    stage("predicting and explaining %s rows (SHAP)", f"{len(split.predict):,}")
     explained = _predict_and_explain(
         run_id,
         spec,

@@ -1,0 +1,63 @@
+"""Progress of long work: rate-limited step lines, and each dbt Python model's
+lines forwarded to the console from its own thread only."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+
+from people_ml.ml import _progress
+from people_ml.ml._progress import Progress, stage
+from people_ml.runs import _ThreadHandler
+
+
+@pytest.fixture
+def lines(monkeypatch):
+    seen: list[str] = []
+    handler = _ThreadHandler(seen.append)
+    logger = _progress.LOGGER
+    logger.addHandler(handler)
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    yield seen
+    logger.removeHandler(handler)
+
+
+def test_steps_are_logged_first_last_and_every_ten_seconds(lines, monkeypatch):
+    clock = iter([0.0, 1.0, 2.0, 3.0, 15.0, 16.0])
+    monkeypatch.setattr(_progress.time, "perf_counter", lambda: next(clock))
+    progress = Progress("AutoML candidate", 5)  # started at 0
+    for done in range(1, 6):
+        progress.step(done, f"step {done}")
+    # 1 (first), 4 at 15 s (10 s after the last line), 5 (last); not 2 or 3.
+    assert [line.split(" (")[0] for line in lines] == [
+        "AutoML candidate 1 of 5",
+        "AutoML candidate 4 of 5",
+        "AutoML candidate 5 of 5",
+    ]
+    assert lines[0].endswith("1 s elapsed, about 4 s left")
+    assert lines[1].endswith("15 s elapsed, about 4 s left")
+    assert lines[-1].endswith("16 s elapsed, done")
+
+
+def test_each_model_gets_only_its_own_threads_lines(lines):
+    other: list[str] = []
+
+    def elsewhere() -> None:
+        handler = _ThreadHandler(other.append)
+        _progress.LOGGER.addHandler(handler)
+        stage("from the other model")
+        _progress.LOGGER.removeHandler(handler)
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    stage("from this model")
+    assert lines == ["from this model"]
+    assert other == ["from the other model"]
+
+
+def test_durations_read_as_minutes_and_seconds():
+    assert _progress._duration(12.3) == "12 s"
+    assert _progress._duration(754) == "12 min 34 s"
