@@ -58,6 +58,20 @@ def test_each_model_gets_only_its_own_threads_lines(lines):
     assert other == ["from the other model"]
 
 
+def test_time_left_counts_each_kind_at_its_own_pace(lines, monkeypatch):
+    # Two fast linear candidates (1 s each), then two slow trees (10 s each).
+    clock = iter([0.0, 1.0, 2.0, 12.0, 22.0])
+    monkeypatch.setattr(_progress.time, "perf_counter", lambda: next(clock))
+    progress = Progress("candidate", 4, ["linear", "linear", "trees", "trees"])
+    for done in range(1, 5):
+        progress.step(done)
+    # After the first: one linear (1 s) and two trees not seen yet (taken at the
+    # slowest pace seen, 1 s): 3 s. After the third, at 12 s: one tree, 10 s.
+    assert lines[0].endswith("about 3 s left")
+    assert lines[1].endswith("12 s elapsed, about 10 s left")
+    assert lines[-1].endswith("22 s elapsed, done")
+
+
 def test_durations_read_as_minutes_and_seconds():
     assert _progress._duration(12.3) == "12 s"
     assert _progress._duration(754) == "12 min 34 s"

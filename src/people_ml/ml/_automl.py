@@ -537,7 +537,7 @@ def _fit_automl(
     oof_by_result: list[np.ndarray] = []
     n_convergence = 0
     stage(f"AutoML: {len(plan)} candidates on {n:,} rows, {cv_folds}-fold CV")
-    progress = Progress("AutoML candidate", len(plan))
+    progress = Progress("AutoML candidate", len(plan), [c.name for c, _ in plan])
     for index, (cand, params) in enumerate(plan, start=1):
         oof = np.full(n, np.nan)
         scores = []

@@ -25,23 +25,43 @@ def stage(message: str, *args: object) -> None:
 
 
 class Progress:
-    """Steps of one piece of work: 'what i of n, elapsed, about t left'."""
+    """Steps of one piece of work: 'what i of n, elapsed, about t left'.
 
-    def __init__(self, what: str, total: int) -> None:
+    ``kinds`` names each step's kind in order (an AutoML candidate's
+    algorithm): the time left adds each remaining step at the mean time of
+    the steps of its kind so far (a kind not seen yet: the slowest kind's), so
+    fast linear candidates first do not promise an early end.
+    """
+
+    def __init__(self, what: str, total: int, kinds: list[str] | None = None) -> None:
         self.what = what
         self.total = max(int(total), 1)
+        self.kinds = list(kinds) if kinds is not None else [""] * self.total
         self.started = time.perf_counter()
         self._logged = -EVERY_SECONDS
+        self._previous = self.started
+        self._times: dict[str, list[float]] = {}
+
+    def _left(self, done: int) -> float:
+        means = {kind: sum(t) / len(t) for kind, t in self._times.items() if t}
+        if not means:
+            return 0.0
+        slowest = max(means.values())
+        return sum(means.get(kind, slowest) for kind in self.kinds[done:])
 
     def step(self, done: int, detail: str = "") -> None:
         """Record that ``done`` of the steps are finished."""
         now = time.perf_counter()
+        if 0 < done <= len(self.kinds):
+            kind = self.kinds[done - 1]
+            self._times.setdefault(kind, []).append(now - self._previous)
+        self._previous = now
         elapsed = now - self.started
         last = done >= self.total
         if not (last or done == 1 or now - self._logged >= EVERY_SECONDS):
             return
         self._logged = now
-        left = elapsed / done * (self.total - done) if done else 0.0
+        left = self._left(done)
         tail = "done" if last else f"about {_duration(left)} left"
         LOGGER.info(
             "%s %d of %d%s: %s elapsed, %s",
