@@ -31,6 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     root = args.project_dir.resolve()
     os.environ["PEOPLE_ML_HOME"] = str(root)
+    os.environ["PEOPLE_ML_STORYBOARD_AUTH"] = "local"  # as people-ml serves it
 
     from people_ml.publish import publish_warehouse
 

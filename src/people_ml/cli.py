@@ -147,8 +147,7 @@ def _cmd_storyboard(args: argparse.Namespace, project: ProjectPaths) -> int:
         browser.check_address(args.address, login=login)
     except browser.BrowserError as error:
         raise CommandError(str(error)) from None
-    if login:
-        env = {**env, "PEOPLE_ML_STORYBOARD_AUTH": "oidc"}
+    env = {**env, "PEOPLE_ML_STORYBOARD_AUTH": "oidc" if login else "local"}
     port = args.port or 8501
     print(
         f"people_ml storyboard on http://{args.address}:{port} (publication "

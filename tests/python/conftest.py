@@ -249,12 +249,10 @@ def storyboard_on(monkeypatch):
         monkeypatch.setenv("PEOPLE_ML_PUBLISH_DIR", str(project.root / "published"))
         # The project's own pickles and access seed, never the user's.
         monkeypatch.setenv("PEOPLE_ML_HOME", str(project.root))
-        for name in (
-            "PEOPLE_ML_ARTIFACT_DIR",
-            "PEOPLE_ML_STORYBOARD_AUTH",
-            "PEOPLE_ML_MIN_GROUP_SIZE",
-        ):
+        for name in ("PEOPLE_ML_ARTIFACT_DIR", "PEOPLE_ML_MIN_GROUP_SIZE"):
             monkeypatch.delenv(name, raising=False)
+        # As `people-ml storyboard` serves it on this machine: no login.
+        monkeypatch.setenv("PEOPLE_ML_STORYBOARD_AUTH", "local")
         if reader is None:
             monkeypatch.delenv("PEOPLE_ML_STORYBOARD_USER", raising=False)
         else:

@@ -110,6 +110,7 @@ def test_the_ibm_sample_plugs_in_by_following_the_readme(
 
     # 5. The storyboard's Overview over the publication shows the run.
     monkeypatch.setenv("PEOPLE_ML_PUBLISH_DIR", str(project.root / "published"))
+    monkeypatch.setenv("PEOPLE_ML_STORYBOARD_AUTH", "local")
     from people_ml.storyboard import APP_PATH
 
     app = AppTest.from_file(str(APP_PATH), default_timeout=60)

@@ -290,8 +290,19 @@ def test_before_any_deployment_every_page_says_what_to_do(
 
 def test_without_a_publication_the_app_says_how_to_make_one(tmp_path, monkeypatch):
     monkeypatch.setenv("PEOPLE_ML_PUBLISH_DIR", str(tmp_path / "published"))
+    monkeypatch.setenv("PEOPLE_ML_STORYBOARD_AUTH", "local")
     app = AppTest.from_file(str(APP_PATH), default_timeout=60).run()
     assert "dbt build" in app.error[0].value
+    assert not app.metric
+
+
+def test_a_bare_streamlit_run_shows_nothing(tmp_path, monkeypatch):
+    """Without the serving mode `people-ml storyboard` sets (a bare `streamlit
+    run`, perhaps on every interface), the storyboard fails closed."""
+    monkeypatch.setenv("PEOPLE_ML_PUBLISH_DIR", str(tmp_path / "published"))
+    monkeypatch.delenv("PEOPLE_ML_STORYBOARD_AUTH", raising=False)
+    app = AppTest.from_file(str(APP_PATH), default_timeout=60).run()
+    assert "started without a serving mode" in app.error[0].value
     assert not app.metric
 
 
@@ -358,6 +369,7 @@ def test_a_build_while_the_storyboard_reads_blocks_neither(
     linear_models_only(project)  # the build's length, not its search, matters
     published = project.root / "published"
     monkeypatch.setenv("PEOPLE_ML_PUBLISH_DIR", str(published))
+    monkeypatch.setenv("PEOPLE_ML_STORYBOARD_AUTH", "local")
     # Re-publish in the copy, so the BI catalog's views point into the copy.
     completed = project.people_ml(
         "publish", env={"PEOPLE_ML_PUBLISH_DIR": str(published)}

@@ -816,3 +816,23 @@ def test_unfreeze_hint_only_for_a_frozen_model():
     assert '`people-ml unfreeze attrition --reason "..."`' in hint
     assert data.unfreeze_hint(models, _monitoring_runs(), "expected_pay") is None
     assert data.unfreeze_hint(models, _monitoring_runs(), "unknown") is None
+
+
+def test_the_beeswarm_for_any_reader_carries_no_worker_id():
+    """A chart embeds every column of its frame in the page: the Drivers page is
+    for any reader, so its dots must be anonymous."""
+    import json
+
+    from people_ml.storyboard import charts
+
+    points = data.beeswarm_points(_drivers(20), ["tenure"]).assign(
+        feature_label="Tenure", effect=lambda f: f["shap_value"]
+    )
+    spec = json.dumps(charts.beeswarm(points, ["Tenure"], axis="Effect").to_dict())
+    assert "w0001" not in spec
+    for column in ("worker_id", "feature_value", "shap_value"):
+        assert column not in spec
+    # The jitter cannot be computed from an id, nor links one person's dots.
+    two = data.beeswarm_points(_drivers(20), ["tenure", "region"])
+    person = two[two["worker_id"] == "w0003"].set_index("feature")["jitter"]
+    assert person["tenure"] != person["region"]

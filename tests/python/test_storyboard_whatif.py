@@ -210,6 +210,9 @@ def test_a_viewer_sees_group_figures_but_no_person(deployed_project, storyboard_
     pay = run_page("expected_pay.py")
     assert not [d for d in pay.dataframe if "Worker" in d.value.columns]
     assert any("Individual salaries are for readers" in c.value for c in pay.caption)
+    levers = run_page("levers.py")
+    assert "levers are for the same readers" in levers.info[0].value
+    assert not levers.metric
     overview = run_page("overview.py")
     assert {m.label for m in overview.metric} >= {"Headcount", "Expected leavers"}
     # A signed-in reader the seed does not list is a viewer too.

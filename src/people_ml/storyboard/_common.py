@@ -32,7 +32,7 @@ def _marts(directory: str) -> Marts:
     return Marts(read_publication(Path(directory)))
 
 
-#: Set by `people-ml storyboard` when it serves with an OpenID Connect login.
+#: Set by `people-ml storyboard`: how it serves (see MODES).
 AUTH_ENV = "PEOPLE_ML_STORYBOARD_AUTH"
 #: Preview the storyboard as a reader of the access seed (local serving only).
 PREVIEW_ENV = "PEOPLE_ML_STORYBOARD_USER"
@@ -40,20 +40,50 @@ PREVIEW_ENV = "PEOPLE_ML_STORYBOARD_USER"
 __all__ = ["AccessDenied", "Reader"]
 
 
+#: How the storyboard is served: ``local`` (this machine only, no login) or
+#: ``oidc`` (Streamlit's OpenID Connect login); `people-ml storyboard` sets it.
+MODES = ("local", "oidc")
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
 def _identity() -> str:
-    """Who reads: the login's e-mail when served with OIDC, else the local
-    owner (or the reader ``PEOPLE_ML_STORYBOARD_USER`` previews)."""
-    if os.environ.get(AUTH_ENV) == "oidc":
+    """Who reads: the login's verified e-mail when served with OIDC, else the
+    local owner (or the reader ``PEOPLE_ML_STORYBOARD_USER`` previews).
+
+    Fails closed: without a mode (a bare ``streamlit run``), or in local mode
+    for a browser that is not on this machine, nothing is shown.
+    """
+    mode = os.environ.get(AUTH_ENV, "")
+    if mode not in MODES:
+        st.error(
+            "The storyboard was started without a serving mode: start it with "
+            "`people-ml storyboard`, which checks where it may be served and "
+            "with which login."
+        )
+        st.stop()
+    if mode == "oidc":
         if not st.user.is_logged_in:
             st.title("people_ml storyboard")
             st.markdown("Sign in to see the storyboard.")
             st.button("Log in", on_click=st.login, type="primary")
             st.stop()
-        email = st.user.get("email") or st.user.get("sub")
-        if not email:
-            st.error("The login gave no e-mail address: ask for the `email` scope.")
+        email = st.user.get("email")
+        if not email or st.user.get("email_verified") is False:
+            st.error(
+                "The login gave no verified e-mail address, which the access "
+                "seed grants by: ask for the `email` scope, or use a provider "
+                "that verifies addresses."
+            )
             st.stop()
         return str(email)
+    client = st.context.ip_address  # None when no browser is involved (tests)
+    if client is not None and client not in LOOPBACK:
+        st.error(
+            f"Refused: this storyboard serves this machine only (no login), and "
+            f"the request came from {client}. Configure a login to share it "
+            "(README, 'Who may see whom')."
+        )
+        st.stop()
     return os.environ.get(PREVIEW_ENV, "").strip() or access.LOCAL_READER
 
 

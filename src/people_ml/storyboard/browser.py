@@ -215,9 +215,13 @@ def serve(
             if log is not None
             else subprocess.DEVNULL
         )
+        # Served here only, without a login (the storyboard refuses a bare
+        # `streamlit run`): the mode `people-ml storyboard` sets.
+        base = dict(os.environ if env is None else env)
+        base.setdefault("PEOPLE_ML_STORYBOARD_AUTH", "local")
         server = subprocess.Popen(
             streamlit_command(port),
-            env=env,
+            env=base,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -166,8 +166,14 @@ def beeswarm(points: pd.DataFrame, features: list[str], *, axis: str) -> alt.Cha
 
     Shade is the person's value of the feature, as a percentile among
     everyone (viridis: dark low, yellow high), never red or blue, which mean
-    raises and lowers; categories and missing values are grey.
+    raises and lowers; categories and missing values are grey. The dots are
+    anonymous: a chart embeds every column of its frame in the page (the page
+    is for any reader), so only the drawn columns go, sorted by value, with a
+    jitter that links no two dots of one person.
     """
+    drawn = ["feature_label", "effect", "value_percentile", "jitter"]
+    # Only what is drawn, in an order set by the values alone.
+    points = points[drawn].sort_values(["feature_label", "effect"])
     base = alt.Chart(
         points,
         title="How each driver's values push the prediction",
@@ -178,9 +184,7 @@ def beeswarm(points: pd.DataFrame, features: list[str], *, axis: str) -> alt.Cha
         "y": alt.Y("feature_label:N", sort=features, title=None, axis=LABEL_AXIS),
         "yOffset": alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-0.6, 0.6])),
         "tooltip": [
-            alt.Tooltip("worker_id:N", title="Worker"),
             alt.Tooltip("feature_label:N", title="Feature"),
-            alt.Tooltip("feature_value:N", title="Value"),
             alt.Tooltip("effect:Q", format=",.2f", title="Effect"),
         ],
     }

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -545,7 +546,14 @@ def beeswarm_points(
     frame["value_percentile"] = frame.groupby("feature")["feature_value_numeric"].rank(
         pct=True
     )
-    frame["jitter"] = frame["worker_id"].map(_stable_unit) - 0.5
+    # Keyed by this process's secret and the feature: stable on every reload,
+    # but neither computable from a worker id nor the same across a person's
+    # rows, so the dots of one person cannot be linked (the page is for any
+    # reader, and a chart embeds its data).
+    frame["jitter"] = [
+        _secret_unit(f"{feature}\x00{worker}") - 0.5
+        for feature, worker in zip(frame["feature"], frame["worker_id"], strict=True)
+    ]
     columns = [
         "worker_id",
         "feature",
@@ -775,6 +783,15 @@ def _optional(record: pd.Series | None, column: str) -> float | None:
 def _mean(values: pd.Series) -> float:
     values = values.dropna()
     return float(values.mean()) if len(values) else float("nan")
+
+
+_JITTER_KEY = secrets.token_bytes(16)
+
+
+def _secret_unit(key: str) -> float:
+    """A number in [0, 1) fixed by ``key`` within this process only."""
+    digest = hashlib.blake2b(key.encode(), digest_size=8, key=_JITTER_KEY).digest()
+    return int.from_bytes(digest, "big") / 2**64
 
 
 def _stable_unit(key: object) -> float:

@@ -100,9 +100,13 @@ if with_levels:
         ),
         key="effects_feature",
     )
+    min_size = ui.min_group_size()
+    levels = data.level_effects_in_points(marts, model_key, effects)
+    small = levels[(levels["feature"] == feature) & (levels["entity_count"] < min_size)]
+    levels = levels[levels["entity_count"] >= min_size]
     st.altair_chart(
         charts.level_effects(
-            data.level_effects_in_points(marts, model_key, effects),
+            levels,
             feature,
             title=f"Effect of {labels.get(feature, feature).lower()} by level",
             axis=axis,

@@ -2,7 +2,9 @@
 
 Rescores everyone in the group with the shown run's verified pickle
 (storyboard.whatif); shows totals only, and none for fewer people than the
-minimum group size.
+minimum group size. Only for readers who may see people, over the divisions
+they may see: two floors a person apart would otherwise tell one person's
+risk and pay by their difference.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from people_ml.storyboard import _common as ui
 from people_ml.storyboard import data, whatif
 
 marts = ui.load_marts()
+reader = ui.reader()
 model_key = ui.pick_model(
     marts, data.CLASSIFICATION, default="attrition", what="classification"
 )
@@ -34,6 +37,16 @@ st.caption(
 )
 st.warning(whatif.CORRELATIONAL_NOTE)
 try:
+    predictions = reader.people(marts, model_key)
+except ui.AccessDenied as denied:
+    st.info(
+        f"{denied} A lever's totals, a person apart, tell that person's risk, so "
+        "levers are for the same readers."
+    )
+    st.stop()
+if reader.scope_note:
+    st.caption(reader.scope_note)
+try:
     model = ui.shown_model(marts, model_key)
 except whatif.WhatIfError as error:
     st.error(str(error))
@@ -49,7 +62,6 @@ numeric = [
 if not numeric:
     st.info("The shown run's model has no numeric feature to move.")
     st.stop()
-predictions = marts.predictions(model_key)
 divisions = ["Everyone", *sorted(predictions["division_name"].dropna().unique())]
 with st.form("lever"):
     left, right = st.columns(2)
@@ -83,7 +95,7 @@ people = (
     else predictions[predictions["division_name"] == group]
 )
 with st.spinner(f"Rescoring {len(people):,} people with the shown run's model…"):
-    rows = whatif.feature_rows(marts, model, list(people["worker_id"]))
+    rows = reader.feature_rows(marts, model, list(people["worker_id"]))
     salary = whatif.salaries(marts) if feature in whatif.PAY_RATIO_FEATURES else None
     result = whatif.lever(model, rows, feature, below=floor, to=floor, salary=salary)
 if result.changed < min_size:
