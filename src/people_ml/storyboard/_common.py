@@ -76,8 +76,9 @@ def _identity() -> str:
             )
             st.stop()
         return str(email)
-    client = st.context.ip_address  # None when no browser is involved (tests)
-    if client is not None and client not in LOOPBACK:
+    # A browser's address, as text; no browser (Streamlit's AppTest) gives none.
+    client = st.context.ip_address
+    if isinstance(client, str) and client not in LOOPBACK:
         st.error(
             f"Refused: this storyboard serves this machine only (no login), and "
             f"the request came from {client}. Configure a login to share it "
