@@ -28,6 +28,9 @@ PROJECT_ITEMS = (
 # The decision log is the user's (under their version control), never copied.
 DECISION_LOG = Path(DEFAULT_NAME)
 DECISION_LOG_HEADER = f"{HEADER_LINE}\n"
+# So are the storyboard's grants (who may see whom: people_ml.storyboard.access).
+ACCESS_SEED = Path("seeds") / "storyboard_access.csv"
+ACCESS_SEED_HEADER = "email,role,divisions\n"
 # Environment variables that point at a project's state or name its user.
 STATE_VARIABLES = (
     "PEOPLE_ML_HOME",
@@ -37,6 +40,7 @@ STATE_VARIABLES = (
     "PEOPLE_ML_RAW_FORMAT",
     "PEOPLE_ML_PUBLISH_DIR",
     "PEOPLE_ML_USER",
+    "PEOPLE_ML_STORYBOARD_USER",
 )
 
 
@@ -108,14 +112,19 @@ class ProjectPaths:
 
 
 def copy_project_files(
-    source: Path, destination: Path, *, decision_log: Path | None = None
+    source: Path,
+    destination: Path,
+    *,
+    decision_log: Path | None = None,
+    access_seed: Path | None = None,
 ) -> None:
     """Copy the dbt project in ``source`` (not its state) into ``destination``.
 
     For throw-away builds in tests and benchmarks. Only the project's own
     files come across: never the warehouse, pickles, extract, publication,
-    ``target/`` or ``logs/``, and never the decision log, which is the user's
-    (with its lock and temporary files). pytest's own folder (``tests/python``)
+    ``target/`` or ``logs/``, and never the decision log (with its lock and
+    temporary files) or the storyboard's grants, which are the user's.
+    pytest's own folder (``tests/python``)
     and bytecode caches are left out too; an empty ``warehouse/`` folder is
     made.
 
@@ -129,6 +138,9 @@ def copy_project_files(
         A file copied byte for byte as the copy's ``seeds/run_status.csv``,
         such as a committed test fixture. By default the copy gets a log
         holding the header line alone (no decisions).
+    access_seed : Path, optional
+        Likewise the copy's ``seeds/storyboard_access.csv``; by default its
+        header alone (no grants: every signed-in reader is a viewer).
     """
     destination.mkdir(parents=True, exist_ok=True)
     for item in PROJECT_ITEMS:
@@ -139,10 +151,14 @@ def copy_project_files(
             shutil.copy2(path, destination / item)
     log = destination / DECISION_LOG
     log.parent.mkdir(parents=True, exist_ok=True)
-    if decision_log is None:
-        log.write_bytes(DECISION_LOG_HEADER.encode())
-    else:
-        shutil.copyfile(decision_log, log)
+    for path, given, header in (
+        (log, decision_log, DECISION_LOG_HEADER),
+        (destination / ACCESS_SEED, access_seed, ACCESS_SEED_HEADER),
+    ):
+        if given is None:
+            path.write_bytes(header.encode())
+        else:
+            shutil.copyfile(given, path)
     (destination / "warehouse").mkdir(exist_ok=True)
 
 
@@ -154,6 +170,7 @@ def _not_project(source: Path) -> Callable[[str, list[str]], set[str]]:
             DECISION_LOG.name,
             f".{DECISION_LOG.name}.lock",
             f".{DECISION_LOG.name}.tmp",
+            ACCESS_SEED.name,
         },
     }
 

@@ -26,6 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 # The decision log every project copy starts from: committed, header only.
 FIXTURE_DECISION_LOG = FIXTURES / "run_status.csv"
+# The storyboard's grants of the tests' readers (never the working tree's).
+FIXTURE_ACCESS_SEED = FIXTURES / "storyboard_access.csv"
 # dbt arguments that run the ML models even when their inputs are unchanged
 # (for scenarios that need a second run of the same data).
 RERUN_UNCHANGED = ("--vars", "{ml_rerun_unchanged: true}")
@@ -135,9 +137,14 @@ def copy_project(destination: Path) -> Project:
     """Copy the dbt project (not its state) into ``destination``.
 
     The one way tests make a project: the committed files, and the fixture
-    decision log instead of the working tree's.
+    decision log and storyboard grants instead of the working tree's.
     """
-    copy_project_files(REPO_ROOT, destination, decision_log=FIXTURE_DECISION_LOG)
+    copy_project_files(
+        REPO_ROOT,
+        destination,
+        decision_log=FIXTURE_DECISION_LOG,
+        access_seed=FIXTURE_ACCESS_SEED,
+    )
     return Project(destination)
 
 

@@ -30,6 +30,7 @@ USER_LOG = (
     "3f9a0c1e2b4d,deployed,2026-02-01 09:00:00.000000,ana@example.com,looks right\n"
     "3f9a0c1e2b4d,persisted,2026-02-02 09:00:00.000000,ana@example.com,freeze\n"
 )
+USER_GRANTS = "email,role,divisions\nana@example.com,people_analytics,*\n"
 # Where a user's clone keeps state that a copy must never carry.
 STATE = (
     "warehouse/people_ml.duckdb",
@@ -92,6 +93,7 @@ def users_clone(tmp_path: Path) -> Path:
     root = tmp_path / "users_clone"
     copy_project_files(REPO_ROOT, root)
     (root / "seeds" / "run_status.csv").write_text(USER_LOG)
+    (root / "seeds" / "storyboard_access.csv").write_text(USER_GRANTS)
     for item in STATE:
         path = root / item
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,6 +120,10 @@ def test_a_copy_of_a_users_clone_holds_none_of_its_state(
 
     log = copy / "seeds" / "run_status.csv"
     assert log.read_bytes() == FIXTURE_LOG.read_bytes()  # the fixture, byte for byte
+    # The storyboard's grants are the user's too: never copied.
+    grants = (copy / "seeds" / "storyboard_access.csv").read_text()
+    assert "ana@example.com" not in grants
+    assert grants.startswith("email,role,divisions\n")
     assert sorted(p.name for p in (copy / "seeds").iterdir()) == sorted(
         p.name for p in (REPO_ROOT / "seeds").iterdir() if not p.name.startswith(".")
     )
@@ -145,6 +151,10 @@ def test_copy_project_files_writes_a_given_log_or_an_empty_one(
 
     copy_project_files(users_clone, tmp_path / "empty")
     assert (tmp_path / "empty/seeds/run_status.csv").read_bytes() == HEADER
+    # No grants by default: every signed-in reader would be a viewer.
+    assert (tmp_path / "empty/seeds/storyboard_access.csv").read_text() == (
+        "email,role,divisions\n"
+    )
 
 
 @pytest.mark.parametrize(

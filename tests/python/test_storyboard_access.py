@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import FIXTURE_ACCESS_SEED
 
 from people_ml.cli import main
 from people_ml.storyboard import access, browser
@@ -21,7 +22,7 @@ def _seed(tmp_path: Path, text: str) -> Path:
 
 
 def test_grants_give_roles_and_divisions():
-    grants = access.load_grants(ROOT / access.ACCESS_FILE)
+    grants = access.load_grants(FIXTURE_ACCESS_SEED)
     partner = access.reader_for("HRBP.Sales@example.com", grants)  # any case
     assert partner.role == "hr_business_partner"
     assert partner.divisions == {"Sales"}
@@ -69,8 +70,12 @@ def test_the_seeds_yaml_accepts_exactly_the_roles_the_storyboard_knows():
         if isinstance(t, dict) and "accepted_values" in t
     )
     assert accepted == list(access.ROLES)
-    header = (ROOT / access.ACCESS_FILE).read_text().splitlines()[0]
-    assert tuple(header.split(",")) == access.ACCESS_HEADER
+    header = FIXTURE_ACCESS_SEED.read_text().splitlines()[0]
+    assert tuple(header.split(",")) == access.ACCESS_HEADER == seed_columns(seed)
+
+
+def seed_columns(seed: dict) -> tuple[str, ...]:
+    return tuple(column["name"] for column in seed["columns"])
 
 
 def test_a_non_local_address_needs_a_login():

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from people_ml.project import ACCESS_SEED, ACCESS_SEED_HEADER
 from people_ml.storyboard import data
 
 if TYPE_CHECKING:
@@ -42,9 +43,9 @@ __all__ = [
     "reader_for",
 ]
 
-#: The seed of grants, in the project.
-ACCESS_FILE = Path("seeds") / "storyboard_access.csv"
-ACCESS_HEADER = ("email", "role", "divisions")
+#: The seed of grants, in the project (the user's state, like the decision log).
+ACCESS_FILE = ACCESS_SEED
+ACCESS_HEADER = tuple(ACCESS_SEED_HEADER.strip().split(","))
 #: ``divisions`` value meaning every division.
 ALL_DIVISIONS = "*"
 #: Role -> whether it may see individual people (within its divisions).
