@@ -163,19 +163,6 @@ def test_beeswarm_colours_numbers_by_percentile_and_leaves_categories_grey():
     assert points.loc[points["feature"] == "region", "value_percentile"].isna().all()
 
 
-@pytest.mark.parametrize(
-    ("text", "number", "shown"),
-    [
-        ("0.865492393915", 0.865492393915, "0.8655"),
-        ("12", 12.0, "12"),
-        ("Sales", None, "Sales"),
-        (None, None, "(missing)"),
-    ],
-)
-def test_display_value_rounds_numbers_only(text, number, shown):
-    assert data.display_value(text, number) == shown
-
-
 def test_formats():
     assert data.format_date(pd.NaT) == "?"
     assert data.format_date(None) == "?"

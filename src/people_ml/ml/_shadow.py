@@ -94,7 +94,7 @@ class ShadowExplanation:
 
 def predict_with_run(
     rows: pd.DataFrame,
-    spec: MLModelSpec,
+    spec: MLModelSpec | None = None,
     *,
     artifact_dir: Path,
     artifact_path: Path | str,
@@ -115,9 +115,10 @@ def predict_with_run(
         Rows to predict, e.g. the candidate run's test period. Must hold every
         feature of the run's model and the ``spec.sample_date`` column (date
         features are ages at the sample date).
-    spec : MLModelSpec
+    spec : MLModelSpec, optional
         The candidate's spec: names the sample-date column and the problem
-        type, which must be the run's.
+        type, which must be the run's. By default the run's own (from its
+        artifact).
     artifact_dir : pathlib.Path
         Folder the artifact path is relative to.
     artifact_path : pathlib.Path or str

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
+from people_ml.ml import FeatureSchema
 from people_ml.publish import (
     PublicationError,
     PublicationNotFoundError,
@@ -261,34 +263,33 @@ def shown_model(marts: Marts, model_key: str) -> whatif.RunModel:
 
 def same_value(new: object, old: object) -> bool:
     """Whether a widget's value is the feature's value (missing == missing)."""
-    if pd.isna(old) if not isinstance(old, (list, tuple)) else False:
-        return new is None or (isinstance(new, float) and pd.isna(new))
-    try:
-        return bool(new == old) or (
-            isinstance(new, (int, float)) and abs(float(new) - float(old)) < 1e-9
-        )
-    except (TypeError, ValueError):
+    if pd.isna(old):
+        return new is None or bool(pd.isna(new))
+    if new is None:
         return False
+    if isinstance(new, int | float) and not isinstance(new, bool):
+        return abs(float(new) - float(old)) < 1e-9  # type: ignore[arg-type]
+    return bool(new == old)
 
 
 def feature_input(
-    container: object,
-    schema: object,
+    box: DeltaGenerator,
+    schema: FeatureSchema | None,
     label: str,
     unit: str,
     current: object,
     *,
     key: str,
 ) -> object:
-    """A widget for one feature of a what-if, by its unit and schema."""
-    box = container  # a column
-    kind = getattr(schema, "kind", "numeric")
+    """A widget in ``box`` (a column) for one feature of a what-if, by its
+    unit and the model's schema of it."""
+    kind = schema.kind if schema is not None else "numeric"
     if kind == "boolean" or unit == "flag":
         return box.checkbox(
             label, value=bool(current) if pd.notna(current) else False, key=key
         )
     if kind == "categorical":
-        options = list(getattr(schema, "categories", None) or [])
+        options = list((schema.categories if schema is not None else None) or [])
         if pd.notna(current) and current not in options:
             options.insert(0, current)
         return box.selectbox(
@@ -297,7 +298,7 @@ def feature_input(
             index=options.index(current) if current in options else 0,
             key=key,
         )
-    levels = getattr(schema, "levels", None)
+    levels = schema.levels if schema is not None else None
     missing = not pd.notna(current)
     if unit == "rating" and levels:
         options: list[float | None] = [float(level) for level in levels]

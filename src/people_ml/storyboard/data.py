@@ -670,11 +670,23 @@ def feature_units(marts: Marts, model_key: str) -> dict[str, str]:
 
 
 def feature_labels(marts: Marts, model_key: str) -> dict[str, str]:
-    """Feature -> label of the shown run (a name with spaces where none)."""
+    """Feature -> label: the shown run's, over the newest runs' (every column
+    a model was given), over its name with spaces."""
     importance = marts.importance(model_key)
-    if "feature_label" not in importance:
-        return {f: feature_label(f) for f in importance["feature"]}
-    return dict(zip(importance["feature"], importance["feature_label"], strict=True))
+    shown = (
+        dict(zip(importance["feature"], importance["feature_label"], strict=True))
+        if "feature_label" in importance
+        else {}
+    )
+    known = {**marts.labels, **shown}
+    return _LabelMap(known)
+
+
+class _LabelMap(dict[str, str]):
+    """Labels that fall back to :func:`feature_label` for a missing feature."""
+
+    def __missing__(self, feature: str) -> str:
+        return feature_label(feature)
 
 
 def person_drivers(marts: Marts, model_key: str, worker_id: str) -> pd.DataFrame:
@@ -686,7 +698,7 @@ def person_drivers(marts: Marts, model_key: str, worker_id: str) -> pd.DataFrame
     units = feature_units(marts, model_key)
     labels = feature_labels(marts, model_key)
     person = person.assign(
-        feature_label=person["feature"].map(lambda f: labels.get(f, feature_label(f))),
+        feature_label=person["feature"].map(labels.__getitem__),
         display_value=[
             format_value(text, units.get(str(feature), "number"))
             for text, feature in zip(
@@ -695,15 +707,6 @@ def person_drivers(marts: Marts, model_key: str, worker_id: str) -> pd.DataFrame
         ],
     )
     return person.sort_values("driver_rank").reset_index(drop=True)
-
-
-def display_value(text: object, number: object) -> str:
-    """A feature value for people: numbers to 4 significant digits."""
-    if number is not None and not pd.isna(number):
-        return f"{float(number):.4g}"
-    if text is None or pd.isna(text):
-        return "(missing)"
-    return str(text)
 
 
 def person_history(marts: Marts, model_key: str, worker_id: str) -> pd.DataFrame:

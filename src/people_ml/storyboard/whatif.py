@@ -28,6 +28,7 @@ from people_ml.ml import (
     ShadowExplanation,
     explain_with_run,
     load_artifact,
+    predict_with_run,
 )
 from people_ml.storyboard.data import Marts, points_effect, run_record
 
@@ -73,16 +74,22 @@ class RunModel:
     schema: tuple[FeatureSchema, ...]
     sample_date: str
 
+    def _where(self) -> dict[str, Any]:
+        return {
+            "artifact_dir": self.artifact_dir,
+            "artifact_path": self.artifact_path,
+            "artifact_sha256": self.artifact_sha256,
+            "run_id": self.run_id,
+            "model_key": self.model_key,
+        }
+
     def explain(self, rows: pd.DataFrame) -> ShadowExplanation:
         """Predict and explain ``rows`` with the verified pickle."""
-        return explain_with_run(
-            rows,
-            artifact_dir=self.artifact_dir,
-            artifact_path=self.artifact_path,
-            artifact_sha256=self.artifact_sha256,
-            run_id=self.run_id,
-            model_key=self.model_key,
-        )
+        return explain_with_run(rows, **self._where())
+
+    def predict(self, rows: pd.DataFrame) -> np.ndarray:
+        """Predict ``rows`` with the verified pickle (no SHAP: a lever's many)."""
+        return predict_with_run(rows, **self._where()).prediction
 
     def feature(self, name: str) -> FeatureSchema | None:
         """The schema of feature ``name`` (None if the model has no such)."""
@@ -166,7 +173,7 @@ def _explained(model: RunModel) -> set[str]:
 
 
 def _typed(f: FeatureSchema, text: pd.Series, number: pd.Series) -> pd.Series:
-    """A published value back in the dtype the model was trained on."""
+    """A published value back in a dtype the model's schema accepts."""
     source = str(f.source_dtype).lower()
     if f.kind == "boolean" or source in {"bool", "boolean"}:
         flags = (
@@ -184,13 +191,8 @@ def _typed(f: FeatureSchema, text: pd.Series, number: pd.Series) -> pd.Series:
             )
         )
         return flags.astype("boolean")
-    if f.kind == "numeric":
-        values = pd.to_numeric(number, errors="coerce")
-        if source.startswith(("int", "uint")) and values.notna().all():
-            return values.astype(source)
-        if source.startswith(("int", "uint")) or source in {"int64", "int32"}:
-            return values.astype("Float64" if source[0].isupper() else "float64")
-        return values.astype("float64")
+    if f.kind == "numeric":  # any numeric dtype fits a numeric feature
+        return pd.to_numeric(number, errors="coerce").astype("float64")
     return text.astype("string").where(text.notna(), pd.NA)
 
 
@@ -310,12 +312,10 @@ def lever(
     changed = rows.copy()
     changed.loc[touched, feature] = to
     changed[feature] = changed[feature].astype(rows[feature].dtype)
-    before = model.explain(rows).predictions.prediction
+    before = model.predict(rows)
     after_all = before.copy()
     if touched.any():
-        after_all[touched.to_numpy()] = model.explain(
-            changed[touched]
-        ).predictions.prediction
+        after_all[touched.to_numpy()] = model.predict(changed[touched])
     cost = None
     if salary is not None and touched.any():
         pay = salary.reindex(rows.index[touched]).astype(float)

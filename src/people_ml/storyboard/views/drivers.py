@@ -62,7 +62,7 @@ if importance.empty:
 
 labels = data.feature_labels(marts, model_key)
 top = importance.iloc[0]
-top_label = labels.get(str(top["feature"]), str(top["feature"]))
+top_label = labels[str(top["feature"])]
 st.markdown(
     f"#### Top driver: {top_label}\n"
     f"{top.get('feature_description') or ''} On average it moves a person's "
@@ -95,9 +95,7 @@ if with_levels:
         "Effect by level of",
         with_levels,
         index=with_levels.index(default),
-        format_func=lambda name: labels.get(
-            name, data.feature_label(name, marts.labels)
-        ),
+        format_func=labels.__getitem__,
         key="effects_feature",
     )
     min_size = ui.min_group_size()
@@ -108,7 +106,7 @@ if with_levels:
         charts.level_effects(
             levels,
             feature,
-            title=f"Effect of {labels.get(feature, feature).lower()} by level",
+            title=f"Effect of {labels[feature].lower()} by level",
             axis=axis,
         ),
         width="stretch",
@@ -138,9 +136,9 @@ drivers = data.with_effects(
     marts, model_key, marts.drivers(model_key, worker_ids=people, features=features)
 )
 points = data.beeswarm_points(drivers, features, max_points_per_feature=len(people))
-points["feature_label"] = points["feature"].map(lambda f: labels.get(f, f))
+points["feature_label"] = points["feature"].map(labels.__getitem__)
 st.altair_chart(
-    charts.beeswarm(points, [labels.get(f, f) for f in features], axis=axis),
+    charts.beeswarm(points, [labels[f] for f in features], axis=axis),
     width="stretch",
 )
 st.caption(

@@ -71,7 +71,7 @@ with st.form("lever"):
         "Feature",
         numeric,
         index=numeric.index(default),
-        format_func=lambda name: labels.get(name, name),
+        format_func=labels.__getitem__,
         key="lever_feature",
     )
     unit = units.get(feature, "number")
@@ -101,12 +101,12 @@ with st.spinner(f"Rescoring {len(people):,} people with the shown run's model…
 if result.changed < min_size:
     st.info(
         f"Fewer than {min_size} people in the group have "
-        f"{labels.get(feature, feature).lower()} below "
+        f"{labels[feature].lower()} below "
         f"{format_value(floor, unit)}: the result is not shown (too few to be "
         "reliable, and close to individual data)."
     )
     st.stop()
-name = labels.get(feature, feature)
+name = labels[feature]
 st.subheader(
     f"{name} raised to {format_value(floor, unit)} for "
     f"{result.changed:,} of {result.people:,} people"

@@ -145,7 +145,7 @@ if model is not None:
             value = ui.feature_input(
                 columns[index % 2],
                 model.feature(feature),
-                names.get(feature, data.feature_label(feature, marts.labels)),
+                names[feature],
                 units.get(feature, "number"),
                 current,
                 key=f"what_if_{feature}",
@@ -174,7 +174,7 @@ if model is not None:
         figures[2].markdown(
             "**Changed**\n\n"
             + "\n".join(
-                f"- {names.get(f, f)}: "
+                f"- {names[f]}: "
                 f"{format_value(row.iloc[0][f], units.get(f, 'number'))} → "
                 f"{format_value(v, units.get(f, 'number'))}"
                 for f, v in changes.items()
@@ -190,7 +190,7 @@ if model is not None:
             ]
 
         table = result.drivers.assign(
-            Feature=result.drivers["feature"].map(lambda f: names.get(f, f)),
+            Feature=result.drivers["feature"].map(lambda f: names[f]),
             Before=written("value_before"),
             After=written("value_after"),
         )
