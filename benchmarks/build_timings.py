@@ -78,7 +78,8 @@ def _runs(root: Path, run_number: int) -> list[tuple]:
             con.execute(
                 f"select '{model}', run_id, mode, n_train_rows, n_predict_rows, "
                 f"fit_seconds, predict_seconds, explain_seconds, review_seconds, "
-                f"monitoring_seconds, total_seconds "
+                f"monitoring_seconds, total_seconds, shap_rows_per_second, "
+                f"cv_score "
                 f"from ml.{model} where run_number = {run_number}"
             ).fetchone()
             for model in MODELS
@@ -139,14 +140,15 @@ def main() -> None:
     print(
         f"\n{'run':<24}{'mode':<9}{'train rows':>11}{'predicted':>10}"
         f"{'fit s':>8}{'predict s':>10}{'SHAP s':>8}{'review s':>9}"
-        f"{'monitor s':>10}{'total s':>9}"
+        f"{'monitor s':>10}{'total s':>9}{'SHAP rows/s':>12}{'CV score':>11}"
     )
     for run in trained + scored:
         model, _, mode, n_train, n_predict, fit, predict, shap, review = run[:9]
-        monitor, total = run[9], run[10]
+        monitor, total, shap_rate, cv = run[9], run[10], run[11], run[12]
         print(
             f"{model:<24}{mode:<9}{n_train:>11,}{n_predict:>10,}{fit:>8.1f}"
             f"{predict:>10.2f}{shap:>8.1f}{review:>9.1f}{monitor:>10.2f}{total:>9.1f}"
+            f"{shap_rate or 0:>12,.0f}{cv:>11.4f}"
         )
     print()
     for build, node_seconds in sql_seconds:

@@ -14,13 +14,17 @@ from people_ml.runs import _ThreadHandler
 
 
 @pytest.fixture
-def lines(monkeypatch):
+def lines():
     seen: list[str] = []
     handler = _ThreadHandler(seen.append)
     logger = _progress.LOGGER
     logger.addHandler(handler)
-    monkeypatch.setattr(logger, "level", logging.INFO)
+    # setLevel, not the attribute: it clears the logger's cache of
+    # isEnabledFor answers, which an earlier test's lines have filled.
+    level = logger.level
+    logger.setLevel(logging.INFO)
     yield seen
+    logger.setLevel(level)
     logger.removeHandler(handler)
 
 

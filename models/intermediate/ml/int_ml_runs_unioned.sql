@@ -39,6 +39,7 @@ unioned as (
             decision_threshold,
             fit_seconds,
             explain_seconds,
+            shap_rows_per_second,
             total_seconds,
             coalesce(is_auto_deployed, false) as is_auto_deployed,
             cast(train_start_date as date) as train_start_date,

@@ -104,6 +104,7 @@ final as (
         end as gate_status,
         runs.fit_seconds,
         runs.explain_seconds,
+        runs.shap_rows_per_second,
         statuses.is_deployed,
         statuses.is_frozen,
         shown.run_id is not null as is_shown,

@@ -530,6 +530,12 @@ RUN_RECORD = Table(
         Column("fit_seconds", "double", "Seconds fitting."),
         Column("predict_seconds", "double", "Seconds predicting."),
         Column("explain_seconds", "double", "Seconds computing SHAP values."),
+        Column(
+            "shap_rows_per_second",
+            "double",
+            "Rows of the predict set the chosen model's SHAP explained per second "
+            "(one core; the drivers' refits not counted).",
+        ),
         Column("is_auto_deployed", "boolean", "Deployed by the system on scoring."),
         Column("dbt_model", "string", "The dbt Python model that ran it."),
         Column("invocation_id", "string", "The dbt invocation."),

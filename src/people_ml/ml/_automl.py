@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline
 
 from ._calibration import choose_calibration
 from ._candidates import (
+    HALVING_FACTOR,
     Candidate,
     build_preprocessor,
     get_candidates,
@@ -430,6 +431,136 @@ def _refit_on_all_rows(
     return AutoMLResult(**{**result.__dict__, "warnings": (*result.warnings, note)})
 
 
+def _rounds_plan(n_shapes: int, rounds: Sequence[int]) -> list[int]:
+    """Shapes boosted to each round under successive halving."""
+    counts = []
+    for _ in rounds:
+        if n_shapes == 0:
+            break
+        counts.append(n_shapes)
+        n_shapes = math.ceil(n_shapes / HALVING_FACTOR) if n_shapes > 1 else 0
+    return counts
+
+
+def _planned(cands: Sequence[Candidate], plan: Sequence[tuple[Candidate, dict]]) -> int:
+    """Candidate evaluations the search will make (every round counted)."""
+    return len(_planned_kinds(cands, plan))
+
+
+def _planned_kinds(
+    cands: Sequence[Candidate], plan: Sequence[tuple[Candidate, dict]]
+) -> list[str]:
+    kinds: list[str] = []
+    for cand in cands:
+        k = sum(c is cand for c, _ in plan)
+        total = sum(_rounds_plan(k, cand.rounds)) if cand.rounds else k
+        kinds += [cand.name] * total
+    return kinds
+
+
+class _Search:
+    """Cross-validates settings on shared folds, reusing fits where it can.
+
+    A candidate with a penalty ``path`` is fitted along it per fold, each fit
+    starting from the previous solution. A candidate with boosting ``rounds``
+    is searched by successive halving: every shape boosted to the first
+    round, the best third (by mean CV score) boosted on to the next, and so
+    on, each round's fits continuing the previous round's trees. Every
+    (setting, rounds) pair evaluated is a result of its own.
+    """
+
+    def __init__(
+        self,
+        folds: Mapping[str, Sequence[FoldData]],
+        y: np.ndarray,
+        metric: str,
+        classification: bool,
+        random_state: int,
+    ) -> None:
+        self.folds = folds
+        self.y = y
+        self.metric = metric
+        self.classification = classification
+        self.random_state = random_state
+        self.results: list[CandidateResult] = []
+        self.oofs: list[np.ndarray] = []
+        self.evaluated: list[tuple[Candidate, dict[str, Any]]] = []
+        self.n_convergence = 0
+        self.progress: Progress | None = None
+        self._path: dict[tuple[str, str, int], Any] = {}
+
+    def evaluate(
+        self, cand: Candidate, params: dict[str, Any], start: Sequence[Any] = ()
+    ) -> list[Any]:
+        """Cross-validate one setting; return its fitted fold estimators.
+
+        ``start``: per fold, an estimator to continue (``warm_start``).
+        """
+        folds = self.folds[representation_of(params)]
+        oof = np.full(len(self.y), np.nan)
+        scores, fitted = [], []
+        key = cand.path_key(params)
+        for k, f in enumerate(folds):
+            if start:
+                est = start[k]
+                est.set_params(max_iter=params["max_iter"])
+            elif key is not None and (cand.name, key, k) in self._path:
+                est = self._path[(cand.name, key, k)]
+                est.set_params(**{cand.path: params[cand.path]})
+            else:
+                est = cand.make(params, self.random_state, f.Xt_train.shape[1])
+                if key is not None or cand.rounds:
+                    est.set_params(warm_start=True)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConvergenceWarning)
+                est.fit(f.Xt_train, self.y[f.train])
+            self.n_convergence += sum(
+                issubclass(w.category, ConvergenceWarning) for w in caught
+            )
+            if key is not None:
+                self._path[(cand.name, key, k)] = est
+            oof[f.valid] = _output(est, f.Xt_valid, self.classification)
+            scores.append(selection_score(self.metric, self.y[f.valid], oof[f.valid]))
+            fitted.append(est)
+        score = float(np.mean(scores))
+        self.results.append(
+            CandidateResult(
+                cand.name,
+                dict(params),
+                score if math.isfinite(score) else -math.inf,
+                float(np.std(scores)),
+                tuple(float(s) for s in scores),
+            )
+        )
+        self.oofs.append(oof)
+        self.evaluated.append((cand, dict(params)))
+        if self.progress is not None:
+            self.progress.step(
+                len(self.results), f"{cand.name}, CV {self.metric} {score:.4f}"
+            )
+        return fitted
+
+    def halving(self, cand: Candidate, shapes: Sequence[dict[str, Any]]) -> None:
+        """Successive halving over ``cand.rounds`` (boosting rounds)."""
+        alive: list[tuple[dict[str, Any], list[Any]]] = [(dict(p), []) for p in shapes]
+        counts = _rounds_plan(len(alive), cand.rounds)
+        for j, rounds in enumerate(cand.rounds[: len(counts)]):
+            scored = []
+            for shape, start in alive[: counts[j]]:
+                params = dict(sorted({**shape, "max_iter": rounds}.items()))
+                fitted = self.evaluate(cand, params, start)
+                scored.append(
+                    (
+                        self.results[-1].cv_score,
+                        cand.complexity_key(params),
+                        shape,
+                        fitted,
+                    )
+                )
+            scored.sort(key=lambda t: (-t[0], t[1]))
+            alive = [(shape, fitted) for _, _, shape, fitted in scored]
+
+
 def _fit_automl(
     X: pd.DataFrame,
     y: pd.Series | np.ndarray,
@@ -533,36 +664,26 @@ def _fit_automl(
             Xt_va = np.asarray(pre.transform(Xc.iloc[va]), dtype=float)
             folds[rep].append(FoldData(tr, va, Xt_tr, Xt_va, dict(pre.output_indices_)))
 
-    results: list[CandidateResult] = []
-    oof_by_result: list[np.ndarray] = []
-    n_convergence = 0
-    stage(f"AutoML: {len(plan)} candidates on {n:,} rows, {cv_folds}-fold CV")
-    progress = Progress("AutoML candidate", len(plan), [c.name for c, _ in plan])
-    for index, (cand, params) in enumerate(plan, start=1):
-        oof = np.full(n, np.nan)
-        scores = []
-        for f in folds[representation_of(params)]:
-            est = cand.make(params, random_state, f.Xt_train.shape[1])
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", ConvergenceWarning)
-                est.fit(f.Xt_train, y_enc[f.train])
-            n_convergence += sum(
-                issubclass(w.category, ConvergenceWarning) for w in caught
-            )
-            oof[f.valid] = _output(est, f.Xt_valid, classification)
-            scores.append(selection_score(metric, y_enc[f.valid], oof[f.valid]))
-        score = float(np.mean(scores))
-        results.append(
-            CandidateResult(
-                cand.name,
-                dict(params),
-                score if math.isfinite(score) else -math.inf,
-                float(np.std(scores)),
-                tuple(float(s) for s in scores),
-            )
-        )
-        oof_by_result.append(oof)
-        progress.step(index, f"{cand.name}, CV {metric} {score:.4f}")
+    search = _Search(folds, y_enc, metric, classification, random_state)
+    stage(
+        f"AutoML: {_planned(cands, plan)} candidates on {n:,} rows, {cv_folds}-fold CV"
+    )
+    search.progress = Progress(
+        "AutoML candidate", _planned(cands, plan), _planned_kinds(cands, plan)
+    )
+    for cand in cands:
+        settings = [p for c, p in plan if c is cand]
+        if cand.rounds:
+            search.halving(cand, settings)
+        else:
+            for params in settings:
+                search.evaluate(cand, params)
+    results, oof_by_result, n_convergence = (
+        search.results,
+        search.oofs,
+        search.n_convergence,
+    )
+    plan = search.evaluated
     if n_convergence:
         notes.append(
             RunWarning(

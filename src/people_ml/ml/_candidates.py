@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from sklearn.base import BaseEstimator
 
 __all__ = [
+    "HALVING_FACTOR",
+    "HGB_ROUNDS",
     "REPRESENTATIONS",
     "Candidate",
     "build_preprocessor",
@@ -47,10 +49,10 @@ _SPLINE_KNOTS = 5
 # Hist gradient boosting is bounded so that SHAP's TreeExplainer stays cheap:
 # cost grows with trees x leaves x depth. With at most 200 trees of at most 31
 # leaves and depth 6, explaining 100,000 rows takes about a minute on one core
-# (benchmarks/shap_cost.py).
+# (benchmarks/shap_cost.py). The grid is the trees' shape; the number of trees
+# is searched by successive halving over HGB_ROUNDS (see Candidate.rounds).
 _HGB_GRID: dict[str, list[Any]] = {
     "learning_rate": [0.03, 0.1],
-    "max_iter": [100, 200],
     "max_leaf_nodes": [7, 15, 31],
     "max_depth": [3, 4, 6],
     "min_samples_leaf": [20, 50, 100],
@@ -62,6 +64,15 @@ _HGB_GRID: dict[str, list[Any]] = {
 # (0.4 s -> 4.7 s on 10k rows); for trees the imbalance is handled by the
 # out-of-fold decision threshold and the calibration check instead.
 _NEWTON_MAX_COLUMNS = 300
+#: Boosting rounds of the successive-halving search: every sampled tree shape is
+#: boosted to the first count on every fold, the best third of the shapes (by
+#: mean CV score) boosted on to the next, and so on. Each count is a candidate
+#: of its own, so the one-standard-error rule can prefer fewer trees (cheaper
+#: SHAP) when they score the same. Boosting on continues the same trees
+#: (``warm_start``): bit-identical to a fresh fit with that many rounds.
+HGB_ROUNDS: tuple[int, ...] = (50, 100, 200)
+#: Shapes kept from one round to the next: one in ``HALVING_FACTOR``.
+HALVING_FACTOR = 3
 _C_GRID = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 _ALPHA_GRID = [float(a) for a in np.logspace(-2, 3, 12)]
 
@@ -79,7 +90,8 @@ class Candidate:
     grid : dict
         Discrete search space.
     default_iterations : int
-        Settings tried when the spec sets no ``search_iterations``.
+        Settings tried when the spec sets no ``search_iterations`` (for a
+        staged candidate: shapes boosted to the first round).
     make : callable
         ``make(params, random_state, n_columns) -> estimator``; ``n_columns`` is
         the width of the transformed matrix.
@@ -90,6 +102,16 @@ class Candidate:
     supported : callable
         ``supported(params, n_rows) -> bool``: whether ``n_rows`` training rows
         support the setting (the regularisation floor for small sets).
+    rounds : tuple of int
+        Boosting rounds searched by successive halving (``max_iter``); empty
+        for a candidate fitted once per setting.
+    path : str or None
+        The penalty parameter fitted along a path: settings that differ only
+        in it are fitted from the strongest penalty to the weakest, each
+        starting from the previous solution (``warm_start``), which converges
+        to the same optimum in a third of the Newton steps.
+    path_ascending : bool
+        Whether the weakest penalty has the largest ``path`` value (``C``).
     """
 
     name: str
@@ -99,6 +121,9 @@ class Candidate:
     make: Callable[[dict[str, Any], int, int], BaseEstimator]
     complexity: Callable[[dict[str, Any]], tuple[float, ...]] = lambda p: ()
     supported: Callable[[dict[str, Any], int], bool] = lambda p, n: True
+    rounds: tuple[int, ...] = ()
+    path: str | None = None
+    path_ascending: bool = True
 
     def complexity_key(self, params: dict[str, Any]) -> tuple[float, ...]:
         """Sort key, simplest first: family (linear, then tree), then setting."""
@@ -128,11 +153,29 @@ class Candidate:
         if n_rows is not None:
             allowed = [p for p in grid if self.supported(p, n_rows)]
             grid = allowed or [min(grid, key=self.complexity_key)]
-        if len(grid) <= budget:
-            return grid
-        rng = np.random.default_rng(random_state)
-        chosen = np.sort(rng.choice(len(grid), size=budget, replace=False))
-        return [grid[i] for i in chosen]
+        if len(grid) > budget:
+            rng = np.random.default_rng(random_state)
+            chosen = np.sort(rng.choice(len(grid), size=budget, replace=False))
+            grid = [grid[i] for i in chosen]
+        if self.path is not None:
+            # Along the penalty path, strongest first, so each fit starts from
+            # the previous (stabler) solution; the other keys in grid order.
+            others = [k for k in self.grid if k != self.path]
+            order = {repr([p[k] for k in others]): i for i, p in enumerate(grid)}
+            sign = 1.0 if self.path_ascending else -1.0
+            grid.sort(
+                key=lambda p: (
+                    order[repr([p[k] for k in others])],
+                    sign * float(p[self.path]),
+                )
+            )
+        return grid
+
+    def path_key(self, params: dict[str, Any]) -> str | None:
+        """Settings with the same key lie on one penalty path (None: no path)."""
+        if self.path is None:
+            return None
+        return repr(sorted((k, v) for k, v in params.items() if k != self.path))
 
     def n_unsupported(self, n_rows: int) -> int:
         """Settings of the grid that ``n_rows`` training rows do not support."""
@@ -178,7 +221,7 @@ def _hgb_leaves(params: dict[str, Any]) -> int:
 def _hgb_complexity(params: dict[str, Any]) -> tuple[float, ...]:
     # Total leaves first, then the stronger floor, penalty and the slower step.
     return (
-        float(params["max_iter"] * _hgb_leaves(params)),
+        float(params.get("max_iter", HGB_ROUNDS[0]) * _hgb_leaves(params)),
         -float(params["min_samples_leaf"]),
         -float(params["l2_regularization"]),
         float(params["learning_rate"]),
@@ -234,15 +277,17 @@ _CANDIDATES: dict[str, dict[str, Candidate]] = {
             24,
             _logistic,
             _linear_complexity,
+            path="C",
         ),
         "hist_gradient_boosting": Candidate(
             "hist_gradient_boosting",
             "tree",
             dict(_HGB_GRID),
-            8,
+            9,
             _hgb_classifier,
             _hgb_complexity,
             _hgb_supported,
+            rounds=HGB_ROUNDS,
         ),
     },
     "regression": {
@@ -258,10 +303,11 @@ _CANDIDATES: dict[str, dict[str, Candidate]] = {
             "hist_gradient_boosting",
             "tree",
             dict(_HGB_GRID),
-            8,
+            9,
             _hgb_regressor,
             _hgb_complexity,
             _hgb_supported,
+            rounds=HGB_ROUNDS,
         ),
     },
 }

@@ -37,7 +37,7 @@ from ._outputs import (
     test_predictions_frame,
     warnings_frame,
 )
-from ._progress import stage
+from ._progress import rows_per_second, stage
 from ._quality import annotate_profile, inspect_frame, inspect_score
 from ._reference import TrainingReference, build_reference
 from ._refits import explain_refits, fit_refits, resample_fractions
@@ -230,7 +230,9 @@ def _explain(
     primary = model.as_predictions(probability[:, _column(model)])
     predicted = time.perf_counter()
     prepared = model.prepare_month(predict)
+    explaining = time.perf_counter()
     expl = model.explain(prepared)
+    shap_rate = rows_per_second(len(prepared), time.perf_counter() - explaining)
     rows, refit_shap = explain_refits(refits, prepared, random_state=spec.random_state)
     refit_shap = [s.drop(columns=[MONTHS_AHEAD], errors="ignore") for s in refit_shap]
     features = list(expl.features)
@@ -247,6 +249,7 @@ def _explain(
     timings = {
         "predict_seconds": predicted - started,
         "explain_seconds": time.perf_counter() - predicted,
+        "shap_rows_per_second": shap_rate,
     }
     frames = {
         "predictions": predictions_frame(run_id, spec, predict, primary, expl),

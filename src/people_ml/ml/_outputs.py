@@ -197,7 +197,7 @@ def run_record(
         Library versions the run ran with.
     timings : Mapping
         ``fit_seconds`` (0 when scoring), ``predict_seconds``,
-        ``explain_seconds``.
+        ``explain_seconds`` and ``shap_rows_per_second``.
     frozen_run_id : str or None
         The training run scored with; required exactly when ``mode`` is
         ``'scored'``.
@@ -249,6 +249,7 @@ def run_record(
         "fit_seconds": timings["fit_seconds"],
         "predict_seconds": timings["predict_seconds"],
         "explain_seconds": timings["explain_seconds"],
+        "shap_rows_per_second": timings.get("shap_rows_per_second"),
     }
     return conform(pd.DataFrame([values]), RUN_OUTPUT)
 

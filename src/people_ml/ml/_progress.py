@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
-__all__ = ["EVERY_SECONDS", "LOGGER", "Progress", "stage"]
+__all__ = ["EVERY_SECONDS", "LOGGER", "Progress", "rows_per_second", "stage"]
 
 LOGGER = logging.getLogger("people_ml.progress")
 #: The least time between two step lines of one piece of work.
@@ -22,6 +22,11 @@ EVERY_SECONDS = 10.0
 def stage(message: str, *args: object) -> None:
     """One line about a stage of a run ('training on 46,256 rows')."""
     LOGGER.info(message, *args)
+
+
+def rows_per_second(rows: int, seconds: float) -> float | None:
+    """A throughput for the run record (None when nothing was timed)."""
+    return rows / seconds if rows and seconds > 0 else None
 
 
 class Progress:

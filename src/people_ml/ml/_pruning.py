@@ -132,13 +132,27 @@ def _cv(
     metric: str,
     random_state: int,
     classification: bool,
+    start: Sequence[tuple[Any, np.ndarray]] = (),
 ) -> tuple[list[float], np.ndarray]:
+    """CV of the setting on the features ``keep``.
+
+    ``start``: per fold, a linear model fitted on every feature and its
+    (sorted) columns; each fit starts from its coefficients of the kept ones.
+    """
     n = max(int(f.valid.max()) for f in folds) + 1
     oof = np.full(n, np.nan)
     scores = []
-    for fold in folds:
+    for k, fold in enumerate(folds):
         cols = _columns(fold, keep)
         est = cand.make(params, random_state, len(cols))
+        if start:
+            # Dropping one feature barely moves the optimum: starting there
+            # takes one or two Newton steps instead of four or five.
+            est.set_params(warm_start=True)
+            full, every_cols = start[k]
+            position = np.searchsorted(every_cols, cols)
+            est.coef_ = full.coef_[:, position].copy()
+            est.intercept_ = full.intercept_.copy()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             est.fit(fold.Xt_train[:, cols], y[fold.train])
@@ -311,6 +325,17 @@ def prune_features(
     base_loss = losses(oof)
     g = None if groups is None else np.asarray(groups)[valid]
 
+    start: list[tuple[Any, np.ndarray]] = []
+    if cand.path is not None:
+        # The full model per fold, to start each reduced fit from.
+        for fold in folds:
+            cols = _columns(fold, every)
+            est = cand.make(params, random_state, len(cols))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                est.fit(fold.Xt_train[:, cols], y[fold.train])
+            start.append((est, cols))
+
     def cv(keep: list[int]) -> tuple[list[float], np.ndarray]:
         return _cv(
             cand,
@@ -321,6 +346,7 @@ def prune_features(
             metric=metric,
             random_state=random_state,
             classification=classification,
+            start=start,
         )
 
     def evidence_of(output: np.ndarray) -> tuple[float, float]:

@@ -44,7 +44,7 @@ from ._outputs import (
     warnings_frame,
 )
 from ._profile import profile_features
-from ._progress import stage
+from ._progress import rows_per_second, stage
 from ._quality import annotate_profile, inspect_frame, inspect_score, inspect_split
 from ._reference import TrainingReference, build_reference
 from ._refits import explain_refits, fit_refits, resample_fractions
@@ -174,6 +174,7 @@ def _predict_and_explain(
     preds = model.predict(prepared, predict[spec.sample_date])
     predicted = time.perf_counter()
     expl = model.explain(prepared)
+    shap_rate = rows_per_second(len(prepared), time.perf_counter() - predicted)
     rows, refit_shap = explain_refits(refits, prepared, random_state=spec.random_state)
     features = list(expl.features)
     drivers = explain_drivers(
@@ -188,6 +189,7 @@ def _predict_and_explain(
     timings = {
         "predict_seconds": predicted - started,
         "explain_seconds": time.perf_counter() - predicted,
+        "shap_rows_per_second": shap_rate,
     }
     return _Explained(
         predictions_frame(run_id, spec, predict, preds, expl),
