@@ -41,9 +41,9 @@ def _folds(X: np.ndarray, k: int = 3, seed: int = 0) -> list[FoldData]:
 @pytest.fixture(scope="module")
 def data():
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(900, 5))
+    X = rng.normal(size=(600, 5))
     logit = 1.5 * X[:, 0] - X[:, 1] + 2.0 * (X[:, 2] * X[:, 3] > 0) - 1.0
-    y = (rng.random(900) < 1 / (1 + np.exp(-logit))).astype(int)
+    y = (rng.random(600) < 1 / (1 + np.exp(-logit))).astype(int)
     return X, y
 
 
@@ -64,7 +64,7 @@ def test_boosting_rounds_are_halved_and_continue_the_same_trees(data):
     X, y = data
     folds = _folds(X)
     (hgb,) = get_candidates("binary_classification", ["hist_gradient_boosting"])
-    shapes = hgb.settings(9, 0, n_rows=600)
+    shapes = hgb.settings(9, 0, n_rows=400)
     search = _Search({"plain": folds}, y, "roc_auc", True, 0)
     search.halving(hgb, shapes)
     rounds = collections.Counter(r.params["max_iter"] for r in search.results)
@@ -86,7 +86,9 @@ def test_boosting_rounds_are_halved_and_continue_the_same_trees(data):
         assert kept == [_shape(r.params) for r in previous[: len(kept)]]
     # Boosting on is bit-identical to a fresh fit with that many rounds.
     for result in search.results:
-        assert list(result.fold_scores) == _cold_scores(hgb, result.params, folds, y)
+        if result.params["max_iter"] > HGB_ROUNDS[0]:
+            cold = _cold_scores(hgb, result.params, folds, y)
+            assert list(result.fold_scores) == cold
 
 
 def test_the_penalty_path_reaches_the_same_optimum(data):
