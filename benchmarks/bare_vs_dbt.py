@@ -15,7 +15,9 @@ fresh processes on the same warehouse:
 
 Every run trains (``ml_rerun_unchanged``), so the ML work is the same. Prints
 the median wall seconds of each and the ratios dbt run / bare and dbt build /
-bare.
+bare. Then, whether the two models slow each other down: each model's fit
+seconds (from its run record) when the bare script runs it alone, against
+when both run at once (median over the repeats).
 
     python benchmarks/bare_vs_dbt.py [--employees 2000] [--repeats 3]
 
@@ -42,8 +44,8 @@ REPO = Path(__file__).resolve().parents[1]
 MODELS = ("ml_attrition_runs", "ml_expected_pay_runs")
 
 
-def _bare(root: Path) -> None:
-    """The two Python models' work without dbt (run in a child process)."""
+def _bare(root: Path, models: tuple[str, ...] = MODELS) -> None:
+    """The Python models' work without dbt (run in a child process)."""
     import duckdb
 
     from people_ml.runs import execute_run, previous_runs
@@ -81,13 +83,23 @@ def _bare(root: Path) -> None:
         except BaseException as error:  # reported by the main thread
             errors.append(error)
 
-    threads = [threading.Thread(target=run, args=(m,)) for m in MODELS]
+    threads = [threading.Thread(target=run, args=(m,)) for m in models]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     if errors:
         raise errors[0]
+
+
+def _fit_seconds(root: Path, model: str) -> float:
+    """The fit seconds of the model's latest run."""
+    import duckdb
+
+    with duckdb.connect(str(root / "warehouse/people_ml.duckdb"), read_only=True) as c:
+        return c.execute(
+            f"select fit_seconds from ml.{model} order by run_number desc limit 1"
+        ).fetchone()[0]
 
 
 def _timed(command: list[str], root: Path) -> float:
@@ -106,9 +118,10 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--bare", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--models", nargs="+", default=MODELS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare:
-        _bare(args.bare)
+        _bare(args.bare, tuple(args.models))
         return
     bin_dir = Path(sys.executable).parent
     dbt = str(bin_dir / "dbt")
@@ -124,10 +137,15 @@ def main() -> None:
         _timed([dbt, "build"], root)  # every input, run table and mart exists
         rerun = ["--vars", "{ml_rerun_unchanged: true}"]
         times: dict[str, list[float]] = {"bare": [], "dbt run": [], "dbt build": []}
+        fits: dict[tuple[str, str], list[float]] = {}
+        bare = [sys.executable, __file__, "--bare", str(root), "--models"]
         for _ in range(args.repeats):
-            times["bare"].append(
-                _timed([sys.executable, __file__, "--bare", str(root)], root)
-            )
+            for model in MODELS:
+                _timed([*bare, model], root)
+                fits.setdefault((model, "alone"), []).append(_fit_seconds(root, model))
+            times["bare"].append(_timed([*bare, *MODELS], root))
+            for model in MODELS:
+                fits.setdefault((model, "both"), []).append(_fit_seconds(root, model))
             times["dbt run"].append(
                 _timed([dbt, "run", "--select", *MODELS, *rerun], root)
             )
@@ -146,6 +164,11 @@ def main() -> None:
             f"{name:<12}{median[name]:>10.1f}{runs:>28}"
             f"{median[name] / median['bare']:>9.2f}"
         )
+    print(f"\n{'fit seconds':<24}{'alone':>8}{'both at once':>14}{'ratio':>8}")
+    for model in MODELS:
+        alone = statistics.median(fits[(model, "alone")])
+        both = statistics.median(fits[(model, "both")])
+        print(f"{model:<24}{alone:>8.1f}{both:>14.1f}{both / alone:>8.2f}")
 
 
 if __name__ == "__main__":
