@@ -255,7 +255,9 @@ def fit_automl(
     candidates : sequence of str or None, default=None
         Algorithms to try; None means all for the problem type.
     search_iterations : int or None, default=None
-        Maximum settings per algorithm; None uses each algorithm's default.
+        Maximum settings per algorithm (for gradient boosting: tree shapes,
+        each searched over its boosting rounds by successive halving); None
+        uses each algorithm's default.
     random_state : int, default=0
     features, exclude, keep_columns : optional
         As in :class:`MLModelSpec`.
@@ -450,6 +452,7 @@ def _planned(cands: Sequence[Candidate], plan: Sequence[tuple[Candidate, dict]])
 def _planned_kinds(
     cands: Sequence[Candidate], plan: Sequence[tuple[Candidate, dict]]
 ) -> list[str]:
+    """The algorithm of each evaluation the search will make, in order."""
     kinds: list[str] = []
     for cand in cands:
         k = sum(c is cand for c, _ in plan)
@@ -678,12 +681,8 @@ def _fit_automl(
         else:
             for params in settings:
                 search.evaluate(cand, params)
-    results, oof_by_result, n_convergence = (
-        search.results,
-        search.oofs,
-        search.n_convergence,
-    )
-    plan = search.evaluated
+    results, oof_by_result = search.results, search.oofs
+    n_convergence, plan = search.n_convergence, search.evaluated
     if n_convergence:
         notes.append(
             RunWarning(

@@ -164,8 +164,9 @@ class MLModelSpec:
     candidates : tuple of str or None, default=None
         Subset of :data:`ALGORITHMS` for the problem type; None means all.
     search_iterations : int or None, default=None
-        Maximum hyperparameter settings tried per algorithm; None uses each
-        algorithm's default budget.
+        Maximum hyperparameter settings tried per algorithm (for gradient
+        boosting: tree shapes, each searched over 50, 100 and 200 trees by
+        successive halving); None uses each algorithm's default budget.
     tuning_max_rows : int, default=60000
         Above this many training rows, AutoML tunes on a sample of whole
         entities and refits the winner on all rows (see ``fit_automl``).
