@@ -21,6 +21,7 @@ from people_ml.ml._automl import _planned, _Search
 from people_ml.ml._candidates import HALVING_FACTOR, HGB_ROUNDS, get_candidates
 from people_ml.ml._metrics import selection_score
 from people_ml.ml._pruning import FoldData, prune_features
+from people_ml.ml._threads import limit_threads
 
 
 def _folds(X: np.ndarray, k: int = 3, seed: int = 0) -> list[FoldData]:
@@ -36,6 +37,14 @@ def _folds(X: np.ndarray, k: int = 3, seed: int = 0) -> list[FoldData]:
         )
         for j in range(k)
     ]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # As fit_automl does: OpenMP pools at PEOPLE_ML_THREADS (1), so the
+    # tests do not fight the other test workers for cores.
+    with limit_threads():
+        yield
 
 
 @pytest.fixture(scope="module")
