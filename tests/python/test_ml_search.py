@@ -82,7 +82,7 @@ def test_boosting_rounds_are_halved_and_continue_the_same_trees(data):
         HGB_ROUNDS[1]: 9 // HALVING_FACTOR,
         HGB_ROUNDS[2]: 1,
     }
-    assert len(search.results) == _planned([hgb], [(hgb, s) for s in shapes])
+    assert len(search.results) == len(_planned([hgb], [(hgb, s) for s in shapes]))
     # Each round boosts on the best third of the previous round's shapes.
     for before, after in itertools.pairwise(HGB_ROUNDS):
         previous = sorted(

@@ -444,12 +444,7 @@ def _rounds_plan(n_shapes: int, rounds: Sequence[int]) -> list[int]:
     return counts
 
 
-def _planned(cands: Sequence[Candidate], plan: Sequence[tuple[Candidate, dict]]) -> int:
-    """Candidate evaluations the search will make (every round counted)."""
-    return len(_planned_kinds(cands, plan))
-
-
-def _planned_kinds(
+def _planned(
     cands: Sequence[Candidate], plan: Sequence[tuple[Candidate, dict]]
 ) -> list[str]:
     """The algorithm of each evaluation the search will make, in order."""
@@ -668,12 +663,9 @@ def _fit_automl(
             folds[rep].append(FoldData(tr, va, Xt_tr, Xt_va, dict(pre.output_indices_)))
 
     search = _Search(folds, y_enc, metric, classification, random_state)
-    stage(
-        f"AutoML: {_planned(cands, plan)} candidates on {n:,} rows, {cv_folds}-fold CV"
-    )
-    search.progress = Progress(
-        "AutoML candidate", _planned(cands, plan), _planned_kinds(cands, plan)
-    )
+    kinds = _planned(cands, plan)
+    stage(f"AutoML: {len(kinds)} candidates on {n:,} rows, {cv_folds}-fold CV")
+    search.progress = Progress("AutoML candidate", len(kinds), kinds)
     for cand in cands:
         settings = [p for c, p in plan if c is cand]
         if cand.rounds:
