@@ -11,6 +11,7 @@ marts and their tests) from dbt's run_results.json.
 
     python benchmarks/build_timings.py                  # default size
     python benchmarks/build_timings.py --employees 100000
+    python benchmarks/build_timings.py --employees 2000 25000 100000   # + growth
 
 A script that prints figures, not a test: timings depend on the machine.
 """
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -86,32 +88,40 @@ def _runs(root: Path, run_number: int) -> list[tuple]:
         ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--employees", type=int, default=2000)
-    parser.add_argument("--months", type=int, default=36)
-    parser.add_argument("--keep", action="store_true", help="keep the temp folder")
-    args = parser.parse_args()
+#: The issue's budgets for the train and score builds, by size (seconds).
+BUDGETS = {2_000: (25.0, None), 100_000: (150.0, 60.0), 1_000_000: (900.0, 240.0)}
+#: Peak resident memory allowed at a million employees (MiB).
+PEAK_BUDGET_MIB = 8 * 1024
+
+
+@dataclass
+class Size:
+    """What one size measured: steps, runs and monitoring SQL seconds."""
+
+    employees: int
+    months: int
+    steps: list[tuple[str, float, float]] = field(default_factory=list)
+    runs: list[tuple] = field(default_factory=list)
+    sql_seconds: list[tuple[str, float]] = field(default_factory=list)
+
+    def step(self, name: str) -> tuple[float, float]:
+        """(wall seconds, peak MiB) of the step called ``name``."""
+        return next((s, m) for step, s, m in self.steps if step == name)
+
+
+def _measure(employees: int, months: int, keep: bool) -> Size:
+    """Generate, build (train), freeze, advance a month, build (score)."""
     bin_dir = Path(sys.executable).parent
     root = Path(tempfile.mkdtemp(prefix="people_ml_bench_")) / "project"
     root.mkdir()
     _copy(root)
-    rows = []
-    seconds, mib = _timed(
-        [
-            str(bin_dir / "people-ml"),
-            "generate",
-            "--employees",
-            str(args.employees),
-            "--months",
-            str(args.months),
-        ],
-        root,
-    )
-    rows.append(("generate", seconds, mib))
+    size = Size(employees, months)
+    generate = [str(bin_dir / "people-ml"), "generate", "--employees", str(employees)]
+    seconds, mib = _timed([*generate, "--months", str(months)], root)
+    size.steps.append(("generate", seconds, mib))
     seconds, mib = _timed([str(bin_dir / "dbt"), "build"], root)
-    rows.append(("dbt build (train)", seconds, mib))
-    sql_seconds = [("train", _monitoring_node_seconds(root))]
+    size.steps.append(("dbt build (train)", seconds, mib))
+    size.sql_seconds.append(("train", _monitoring_node_seconds(root)))
     trained = _runs(root, 1)
     with (root / "seeds" / "run_status.csv").open("a") as log:
         for run in trained:
@@ -123,26 +133,34 @@ def main() -> None:
     seconds, mib = _timed(
         [str(bin_dir / "people-ml"), "advance", "--months", "1"], root
     )
-    rows.append(("advance 1 month", seconds, mib))
+    size.steps.append(("advance 1 month", seconds, mib))
     seconds, mib = _timed([str(bin_dir / "dbt"), "build"], root)
-    rows.append(("dbt build (score)", seconds, mib))
-    sql_seconds.append(("score", _monitoring_node_seconds(root)))
-    scored = _runs(root, 2)
+    size.steps.append(("dbt build (score)", seconds, mib))
+    size.sql_seconds.append(("score", _monitoring_node_seconds(root)))
+    size.runs = trained + _runs(root, 2)
+    _print_size(size)
+    if keep:
+        print(f"\nkept {root}")
+    else:
+        shutil.rmtree(root.parent)
+    return size
 
+
+def _print_size(size: Size) -> None:
     print(
-        f"\n{args.employees:,} employees x {args.months} months "
+        f"\n{size.employees:,} employees x {size.months} months "
         f"({os.cpu_count()} cores, PEOPLE_ML_THREADS="
         f"{os.environ.get('PEOPLE_ML_THREADS', '1')})\n"
     )
     print(f"{'step':<22}{'wall s':>10}{'peak MiB':>12}")
-    for step, seconds, mib in rows:
+    for step, seconds, mib in size.steps:
         print(f"{step:<22}{seconds:>10.1f}{mib:>12.0f}")
     print(
         f"\n{'run':<24}{'mode':<9}{'train rows':>11}{'predicted':>10}"
         f"{'fit s':>8}{'predict s':>10}{'SHAP s':>8}{'review s':>9}"
         f"{'monitor s':>10}{'total s':>9}{'SHAP rows/s':>12}{'CV score':>11}"
     )
-    for run in trained + scored:
+    for run in size.runs:
         model, _, mode, n_train, n_predict, fit, predict, shap, review = run[:9]
         monitor, total, shap_rate, cv = run[9], run[10], run[11], run[12]
         print(
@@ -151,12 +169,99 @@ def main() -> None:
             f"{shap_rate or 0:>12,.0f}{cv:>11.4f}"
         )
     print()
-    for build, node_seconds in sql_seconds:
+    for build, node_seconds in size.sql_seconds:
         print(f"monitoring SQL nodes, {build} build: {node_seconds:.1f} node-seconds")
-    if args.keep:
-        print(f"\nkept {root}")
-    else:
-        shutil.rmtree(root.parent)
+
+
+def _verdict(value: float, budget: float | None) -> str:
+    if budget is None:
+        return ""
+    return f"{'within' if value <= budget else 'OVER'} {budget:,.0f}"
+
+
+def _print_growth(sizes: list[Size]) -> None:
+    """How time and memory grow with the head count, and the budgets' verdicts.
+
+    Each row after the first also gives the growth since the size before it,
+    per 1,000 employees. The last line extends the growth between the two
+    largest sizes in a straight line to a million employees: a projection,
+    printed as one, never a measurement.
+    """
+    print("\nHow time and memory grow with the head count\n")
+    print(
+        f"{'employees':>10}{'train s':>9}{'score s':>9}{'train MiB':>11}"
+        f"{'score MiB':>11}{'s/1k (train)':>14}{'MiB/1k (train)':>16}"
+        f"   budgets (s)"
+    )
+    previous: Size | None = None
+    for size in sorted(sizes, key=lambda s: s.employees):
+        train_s, train_mib = size.step("dbt build (train)")
+        score_s, score_mib = size.step("dbt build (score)")
+        if previous is not None:
+            thousands = (size.employees - previous.employees) / 1000
+            p_s, p_mib = previous.step("dbt build (train)")
+            growth = (
+                f"{(train_s - p_s) / thousands:>14.3f}"
+                f"{(train_mib - p_mib) / thousands:>16.1f}"
+            )
+        else:
+            growth = f"{'':>14}{'':>16}"
+        budgets = zip(
+            ("train", "score"),
+            (train_s, score_s),
+            BUDGETS.get(size.employees, (None, None)),
+            strict=True,
+        )
+        verdicts = ", ".join(
+            f"{build} {_verdict(value, budget)}"
+            for build, value, budget in budgets
+            if budget is not None
+        )
+        if size.employees >= 1_000_000:
+            peak = max(train_mib, score_mib)
+            verdicts += f", peak MiB {_verdict(peak, PEAK_BUDGET_MIB)}"
+        print(
+            f"{size.employees:>10,}{train_s:>9.1f}{score_s:>9.1f}{train_mib:>11.0f}"
+            f"{score_mib:>11.0f}{growth}   {verdicts}"
+        )
+        previous = size
+    if len(sizes) >= 2:
+        small, large = sorted(sizes, key=lambda s: s.employees)[-2:]
+        if large.employees < 1_000_000:
+            thousands = (1_000_000 - large.employees) / 1000
+            step = (large.employees - small.employees) / 1000
+            projected = {}
+            for name in ("dbt build (train)", "dbt build (score)"):
+                (s0, m0), (s1, m1) = small.step(name), large.step(name)
+                projected[name] = (
+                    s1 + (s1 - s0) / step * thousands,
+                    m1 + (m1 - m0) / step * thousands,
+                )
+            (ts, tm), (ss, sm) = projected.values()
+            print(
+                f"\nprojected, not measured (straight line through "
+                f"{small.employees:,} and {large.employees:,}): 1,000,000 "
+                f"employees would take train {ts:,.0f} s and {tm:,.0f} MiB, "
+                f"score {ss:,.0f} s and {sm:,.0f} MiB (budgets 900 s, 240 s, "
+                f"{PEAK_BUDGET_MIB:,} MiB)"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--employees",
+        type=int,
+        nargs="+",
+        default=[2000],
+        help="one or more sizes; with two or more, a table of how time and "
+        "memory grow follows",
+    )
+    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--keep", action="store_true", help="keep the temp folders")
+    args = parser.parse_args()
+    sizes = [_measure(n, args.months, args.keep) for n in args.employees]
+    _print_growth(sizes)
 
 
 if __name__ == "__main__":

@@ -355,17 +355,19 @@ def hazard_split(
                 "stay one of `horizons`)."
             )
         test_date = None
-    known = (
-        frame.iloc[0:0]
-        if test_date is None
-        else censor_at(
-            frame, test_date, sample_date=spec.sample_date, follow_up=follow_up
+    if test_date is None:
+        known = frame.iloc[0:0]
+    else:
+        # One selection, then one censored copy: the labelled rows before the
+        # test date (censoring is row by row, so selecting first changes
+        # nothing but the copies: at 100,000 employees each was 0.8 GB).
+        before = (dates < test_date).to_numpy() & labelled
+        known = censor_at(
+            frame.loc[before],
+            test_date,
+            sample_date=spec.sample_date,
+            follow_up=follow_up,
         )
-    )
-    if test_date is not None:
-        known_dates = pd.to_datetime(known[spec.sample_date])
-        known = known[(known_dates < test_date).to_numpy()]
-        known = known[known[spec.target].notna().to_numpy()]
     if require_training:
         if known.empty:
             raise SplitError(
