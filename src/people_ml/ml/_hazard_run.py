@@ -23,6 +23,7 @@ from ._drivers import explain_drivers
 from ._exceptions import DataError, RunWarning, ScoringError
 from ._hazard import MONTHS_AHEAD, FollowUp, fit_hazard, horizon_labels
 from ._metrics import choose_threshold, evaluate
+from ._model import load_shap
 from ._outputs import (
     RunOutputs,
     effects_frame,
@@ -230,6 +231,7 @@ def _explain(
     primary = model.as_predictions(probability[:, _column(model)])
     predicted = time.perf_counter()
     prepared = model.prepare_month(predict)
+    load_shap()  # the first import is not SHAP's speed
     explaining = time.perf_counter()
     expl = model.explain(prepared)
     shap_rate = rows_per_second(len(prepared), time.perf_counter() - explaining)
