@@ -58,7 +58,7 @@ from people_ml.monitoring import (
     MonitoringPolicy,
     monitor_run,
 )
-from people_ml.quality import row_hashes
+from people_ml.quality import ROW_HASH, row_hashes
 from people_ml.review.policy import (
     ReviewPolicy,
     check_protected_columns,
@@ -570,6 +570,7 @@ def input_fingerprint(
             "config": config,
             "frozen_run_id": frozen_run_id,
             "libraries": library_versions(),
+            "row_hash": ROW_HASH,
         },
         sort_keys=True,
         default=str,
