@@ -206,9 +206,20 @@ def read_frame(relation: Any, order_by: tuple[str, ...] = ()) -> pd.DataFrame:
     """
     if order_by:
         relation = relation.order(", ".join(f'"{c}"' for c in order_by))
-    table = relation.to_arrow_table()
+    # Converted in a function of its own, so Arrow's table is freed on return.
+    frame = _to_pandas(relation.to_arrow_table())
+    # Arrow's allocator keeps what it freed (0.3 GB at 100,000 employees).
+    pa.default_memory_pool().release_unused()
+    return frame
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as the frame ``relation.df()`` would give (see read_frame)."""
     columns: dict[str, Any] = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
+    for name, chunks in zip(table.column_names, table.columns, strict=True):
+        # One chunk per column, not DuckDB's one per 122,880 rows: selecting
+        # rows from a chunked text column copies the whole column first.
+        column = chunks.combine_chunks()
         kind = column.type
         if pa.types.is_decimal(kind):
             column = column.cast(pa.float64())
