@@ -64,7 +64,7 @@ lint: setup
 PYTEST_WORKERS ?= 3
 
 test: lint browser
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 test-fast: setup
 	$(BIN)/pytest -m "not dbt"

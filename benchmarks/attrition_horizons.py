@@ -70,7 +70,7 @@ from people_ml.ml import (
     horizon_labels,
     time_split,
 )
-from people_ml.project import isolated_env
+from people_ml.project import SIZING_VARIABLES, isolated_env
 from people_ml.synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,7 +143,7 @@ def build_person_months(project: Path) -> tuple[pd.DataFrame, float, float]:
     (with its tests, dbt's start-up included) and the node seconds of the model
     and its tests from run_results.json.
     """
-    env = isolated_env(project, keep=("PEOPLE_ML_THREADS",))
+    env = isolated_env(project, keep=SIZING_VARIABLES)
     dbt = Path(sys.executable).with_name("dbt")
     started = time.perf_counter()
     done = subprocess.run(

@@ -47,7 +47,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from people_ml.project import copy_project_files, isolated_env
+from people_ml.project import SIZING_VARIABLES, copy_project_files, isolated_env
 from people_ml.synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,7 +91,7 @@ def build_frame(project: Path, frame: str = FRAME) -> pd.DataFrame:
     by default the attrition frame.
     """
     # None of the caller's paths (warehouse, pickles, publication, profile).
-    env = isolated_env(project, keep=("PEOPLE_ML_THREADS",))
+    env = isolated_env(project, keep=SIZING_VARIABLES)
     dbt = Path(sys.executable).with_name("dbt")
     done = subprocess.run(
         [str(dbt), "build", "--select", "+" + frame.split(".")[-1]],

@@ -38,7 +38,7 @@ import threading
 import time
 from pathlib import Path
 
-from people_ml.project import copy_project_files, isolated_env
+from people_ml.project import SIZING_VARIABLES, copy_project_files, isolated_env
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = ("ml_attrition_runs", "ml_expected_pay_runs")
@@ -103,7 +103,7 @@ def _fit_seconds(root: Path, model: str) -> float:
 
 
 def _timed(command: list[str], root: Path) -> float:
-    env = isolated_env(root, keep=("PEOPLE_ML_THREADS",))
+    env = isolated_env(root, keep=SIZING_VARIABLES)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from people_ml.project import copy_project_files, isolated_env
+from people_ml.project import SIZING_VARIABLES, copy_project_files, isolated_env
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = ("ml_attrition_runs", "ml_expected_pay_runs")
@@ -59,7 +59,7 @@ def _copy(root: Path) -> None:
 def _timed(command: list[str], root: Path) -> tuple[float, float]:
     """Run a command; return wall seconds and peak resident memory in MiB."""
     # None of the caller's paths: a PEOPLE_ML_DUCKDB would build the user's file.
-    env = isolated_env(root, keep=("PEOPLE_ML_THREADS",))
+    env = isolated_env(root, keep=SIZING_VARIABLES)
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -96,7 +96,19 @@ PEAK_BUDGET_MIB = 8 * 1024
 
 @dataclass
 class Size:
-    """What one size measured: steps, runs and monitoring SQL seconds."""
+    """What one size measured.
+
+    Attributes
+    ----------
+    employees, months : int
+        The synthetic extract's size.
+    steps : list of (str, float, float)
+        Each step's name, wall seconds and peak resident MiB.
+    runs : list of tuple
+        Each ML run's row of the runs table (see ``_runs``).
+    sql_seconds : list of (str, float)
+        Monitoring SQL node-seconds per build.
+    """
 
     employees: int
     months: int
@@ -150,7 +162,8 @@ def _print_size(size: Size) -> None:
     print(
         f"\n{size.employees:,} employees x {size.months} months "
         f"({os.cpu_count()} cores, PEOPLE_ML_THREADS="
-        f"{os.environ.get('PEOPLE_ML_THREADS', '1')})\n"
+        f"{os.environ.get('PEOPLE_ML_THREADS', '1')}, PEOPLE_ML_DUCKDB_MEMORY_LIMIT="
+        f"{os.environ.get('PEOPLE_ML_DUCKDB_MEMORY_LIMIT', '25%')})\n"
     )
     print(f"{'step':<22}{'wall s':>10}{'peak MiB':>12}")
     for step, seconds, mib in size.steps:
@@ -174,6 +187,7 @@ def _print_size(size: Size) -> None:
 
 
 def _verdict(value: float, budget: float | None) -> str:
+    """'within B' or 'OVER B' for a figure against its budget; '' without one."""
     if budget is None:
         return ""
     return f"{'within' if value <= budget else 'OVER'} {budget:,.0f}"
@@ -242,7 +256,8 @@ def _print_growth(sizes: list[Size]) -> None:
                 f"\nprojected, not measured (straight line through "
                 f"{small.employees:,} and {large.employees:,}): 1,000,000 "
                 f"employees would take train {ts:,.0f} s and {tm:,.0f} MiB, "
-                f"score {ss:,.0f} s and {sm:,.0f} MiB (budgets 900 s, 240 s, "
+                f"score {ss:,.0f} s and {sm:,.0f} MiB (budgets "
+                f"{BUDGETS[1_000_000][0]:,.0f} s, {BUDGETS[1_000_000][1]:,.0f} s, "
                 f"{PEAK_BUDGET_MIB:,} MiB)"
             )
 
@@ -260,8 +275,11 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--keep", action="store_true", help="keep the temp folders")
     args = parser.parse_args()
+    if len(set(args.employees)) < len(args.employees):
+        parser.error("each size once: --employees takes distinct head counts")
     sizes = [_measure(n, args.months, args.keep) for n in args.employees]
-    _print_growth(sizes)
+    if len(sizes) >= 2:
+        _print_growth(sizes)
 
 
 if __name__ == "__main__":

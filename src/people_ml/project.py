@@ -42,6 +42,9 @@ STATE_VARIABLES = (
     "PEOPLE_ML_USER",
     "PEOPLE_ML_STORYBOARD_USER",
 )
+# Environment variables that size a build to its machine (README): settings,
+# not state, so a throw-away copy of a project may run with the caller's.
+SIZING_VARIABLES = ("PEOPLE_ML_THREADS", "PEOPLE_ML_DUCKDB_MEMORY_LIMIT")
 
 
 class ProjectNotFoundError(RuntimeError):
@@ -186,7 +189,7 @@ def isolated_env(root: Path, *, keep: Iterable[str] = ()) -> dict[str, str]:
     The caller's ``PEOPLE_ML_*`` and ``DBT_*`` variables point at the user's
     own project (their warehouse, pickles, extract, publication, identity, dbt
     profile and target), so all are dropped except those named in ``keep``
-    (settings that are not state, such as ``PEOPLE_ML_THREADS``); then every
+    (settings that are not state, such as :data:`SIZING_VARIABLES`); then every
     path is anchored to ``root``.
 
     Parameters

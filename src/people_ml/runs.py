@@ -219,6 +219,10 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     for name, chunks in zip(table.column_names, table.columns, strict=True):
         # One chunk per column, not DuckDB's one per 122,880 rows: selecting
         # rows from a chunked text column copies the whole column first.
+        # Text as large_string first (64-bit offsets, what pandas' str holds
+        # anyway): one chunk of DuckDB's 32-bit-offset text is capped at 2 GiB.
+        if pa.types.is_string(chunks.type):
+            chunks = chunks.cast(pa.large_string())
         column = chunks.combine_chunks()
         kind = column.type
         if pa.types.is_decimal(kind):

@@ -34,6 +34,39 @@ RERUN_UNCHANGED = ("--vars", "{ml_rerun_unchanged: true}")
 # Small enough for a fast build, long enough for labelled and current periods.
 SMALL_EXTRACT = {"employees": 400, "months": 30, "seed": 7}
 
+# The longest test files, longest first, as `pytest --durations=0` measured
+# them (worker-seconds, 3 workers on 2 cores, 2026-12-04). pytest-xdist hands
+# out files in collection order (`--no-loadscope-reorder` in the Makefile; two
+# files per worker to start, the next whenever a worker has two or fewer tests
+# left), so the long ones start early and the short ones fill the end. By
+# number of tests (xdist's default order) a 186 s file started last: one worker
+# was busy 775 s, the others 579 s and 603 s. A stale list costs only wall
+# time; files not named keep their place after these.
+LONGEST_FIRST = (
+    "test_storyboard.py",  # 273 s
+    "test_dbt_monitoring.py",  # 214 s
+    "test_dbt_lifecycle.py",  # 186 s
+    "test_dbt_review.py",  # 180 s
+    "test_dbt_foundation.py",  # 163 s
+    "test_storyboard_browser.py",  # 125 s
+    "test_dbt_realized_performance.py",  # 117 s
+    "test_dbt_train_or_score.py",  # 114 s
+    "test_dbt_ledger.py",  # 102 s
+    "test_dbt_isolation.py",  # 95 s
+    "test_dbt_flat_export.py",  # 74 s
+    "test_ledger_render.py",  # 56 s
+    "test_semantic_layer.py",  # 42 s
+    "test_quality_gate.py",  # 34 s
+    "test_ml_run.py",  # 29 s
+    "test_ml_seasonal.py",  # 26 s
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest files first (:data:`LONGEST_FIRST`), each file's tests together."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
 
 @dataclass
 class DbtResult:

@@ -188,3 +188,49 @@ def test_row_hashes_tell_rows_apart_by_value_not_position() -> None:
     mixed_hashes = row_hashes(mixed, ["m"])
     assert mixed_hashes[0] == mixed_hashes[2] != mixed_hashes[1]
     assert len(row_hashes(frame, [])) == 4
+
+
+def test_row_hashes_of_categoricals_and_repeated_labels_follow_the_values() -> None:
+    """DuckDB hashes a categorical by its codes: two frames of different
+    values with the same codes must not look alike (an unchanged input
+    fingerprint would skip a run). Period and interval columns, which DuckDB
+    cannot hash, and a repeated column label hash too."""
+    from people_ml.quality import row_hashes
+
+    first = pd.DataFrame({"c": pd.Categorical(["a", "a", "b"])})
+    second = pd.DataFrame({"c": pd.Categorical(["b", "b", "c"])})
+    assert row_hashes(first, ["c"]).tolist() != row_hashes(second, ["c"]).tolist()
+    as_text = first.astype({"c": "str"})
+    assert row_hashes(first, ["c"])[0] == row_hashes(first, ["c"])[1]
+    assert row_hashes(as_text, ["c"])[0] != row_hashes(as_text, ["c"])[2]
+    odd = pd.DataFrame(
+        {
+            "period": pd.period_range("2026-01", periods=3, freq="M"),
+            "span": pd.interval_range(0, 3),
+        }
+    )
+    assert len(set(row_hashes(odd, ["period", "span"]).tolist())) == 3
+    repeated = pd.DataFrame([[1, 2], [1, 3]], columns=["x", "x"])
+    assert len(set(row_hashes(repeated, ["x"]).tolist())) == 2
+
+
+def test_row_hashes_never_close_a_duckdb_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Closing a DuckDB database turns jemalloc's background threads off for
+    the whole process (the profile turns them on to give freed memory back),
+    so the hashes run on one database opened once, never one per call."""
+    import duckdb
+
+    from people_ml.quality import row_hashes
+
+    frame = pd.DataFrame({"x": [1, 2, 3]})
+    row_hashes(frame, ["x"])
+    opened: list[object] = []
+    real_connect = duckdb.connect
+    monkeypatch.setattr(
+        duckdb, "connect", lambda *a, **k: opened.append(a) or real_connect(*a, **k)
+    )
+    for _ in range(3):
+        row_hashes(frame, ["x"])
+    assert opened == []

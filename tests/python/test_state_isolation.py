@@ -179,12 +179,14 @@ def test_copy_project_files_writes_a_given_log_or_an_empty_one(
 def test_subprocess_environments_drop_the_developers_paths(
     variable: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from people_ml.project import isolated_env
+    from people_ml.project import SIZING_VARIABLES, isolated_env
 
+    # The benchmarks' copies keep the sizing settings, never state.
+    assert not set(SIZING_VARIABLES) & set(STATE_VARIABLES)
     monkeypatch.setenv(variable, str(REPO_ROOT / "the-users-state"))
     for env in (
         conftest.Project(tmp_path).env(),
-        isolated_env(tmp_path, keep=("PEOPLE_ML_THREADS",)),
+        isolated_env(tmp_path, keep=SIZING_VARIABLES),
     ):
         assert str(REPO_ROOT / "the-users-state") not in env.values(), variable
         assert env["PEOPLE_ML_HOME"] == str(tmp_path)

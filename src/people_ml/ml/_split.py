@@ -358,9 +358,10 @@ def hazard_split(
     if test_date is None:
         known = frame.iloc[0:0]
     else:
-        # One selection, then one censored copy: the labelled rows before the
-        # test date (censoring is row by row, so selecting first changes
-        # nothing but the copies: at 100,000 employees each was 0.8 GB).
+        # The labelled rows before the test date selected once, then censored
+        # (censor_at copies that selection, not the frame): censoring is row
+        # by row, so selecting first changes nothing but the copies (at
+        # 100,000 employees each was 0.8 GB).
         before = (dates < test_date).to_numpy() & labelled
         known = censor_at(
             frame.loc[before],
