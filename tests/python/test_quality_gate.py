@@ -212,25 +212,3 @@ def test_row_hashes_of_categoricals_and_repeated_labels_follow_the_values() -> N
     assert len(set(row_hashes(odd, ["period", "span"]).tolist())) == 3
     repeated = pd.DataFrame([[1, 2], [1, 3]], columns=["x", "x"])
     assert len(set(row_hashes(repeated, ["x"]).tolist())) == 2
-
-
-def test_row_hashes_never_close_a_duckdb_database(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Closing a DuckDB database turns jemalloc's background threads off for
-    the whole process (the profile turns them on to give freed memory back),
-    so the hashes run on one database opened once, never one per call."""
-    import duckdb
-
-    from people_ml.quality import row_hashes
-
-    frame = pd.DataFrame({"x": [1, 2, 3]})
-    row_hashes(frame, ["x"])
-    opened: list[object] = []
-    real_connect = duckdb.connect
-    monkeypatch.setattr(
-        duckdb, "connect", lambda *a, **k: opened.append(a) or real_connect(*a, **k)
-    )
-    for _ in range(3):
-        row_hashes(frame, ["x"])
-    assert opened == []

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -542,14 +541,16 @@ def row_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
             selected, index=False, categorize=True
         ).to_numpy()
     selected.columns = [f"c{i}" for i in range(selected.shape[1])]
-    cursor = _hasher().cursor()
-    try:
-        cursor.register("rows_to_hash", selected)
-        hashed = cursor.execute(
+    # A database of its own per call, closed at once. Closing one flushes
+    # DuckDB's allocator (and, as DuckDB does on every close, turns its
+    # background threads off for the rest of the process); one database kept
+    # open for every call measured 0.3-0.4 GB more at the peak of a
+    # 100,000-employee train build (5,357 and 5,477 MiB against 5,032).
+    with duckdb.connect(config={"threads": 1}) as con:
+        con.register("rows_to_hash", selected)
+        hashed = con.execute(
             f"select hash({', '.join(selected.columns)}) as h from rows_to_hash"
         ).fetchnumpy()["h"]
-    finally:
-        cursor.close()
     return np.asarray(hashed, dtype=np.uint64)
 
 
@@ -568,26 +569,6 @@ def _duckdb_hashes_values(dtype: Any) -> bool:
             and not pd.api.types.is_complex_dtype(dtype)
         )
     )
-
-
-_HASHER: duckdb.DuckDBPyConnection | None = None
-_HASHER_LOCK = threading.Lock()
-
-
-def _hasher() -> duckdb.DuckDBPyConnection:
-    """One in-memory DuckDB for the process's row hashes, opened once.
-
-    Never closed: closing a DuckDB database turns jemalloc's background
-    threads off for the whole process, and the warehouse's profile turns them
-    on so that what DuckDB frees goes back to the OS (1 GB after a 100,000-
-    employee read). Each call hashes on a cursor of its own, so the two ML
-    models' threads can hash at once.
-    """
-    global _HASHER
-    with _HASHER_LOCK:
-        if _HASHER is None:
-            _HASHER = duckdb.connect(config={"threads": 1})
-        return _HASHER
 
 
 def _duplicated(hashes: np.ndarray, *, keep: str | bool) -> np.ndarray:
