@@ -58,9 +58,10 @@ lint: setup
 
 # Test files run on three workers (pytest-xdist; one file stays on one worker,
 # so a module's shared scenario is built once): on 2 cores a third worker fills
-# the gaps while the others wait on dbt's startup and I/O (about 13.5 minutes
-# for the whole target here, against 15.5 with two). PYTEST_WORKERS=0 runs
-# them in this process, one by one.
+# the gaps while the others wait on dbt's startup and I/O. The longest files
+# start first (tests/python/conftest.py): pytest took 621 s on a quiet 2-core
+# machine, against 785 s in xdist's own order. PYTEST_WORKERS=0 runs them in
+# this process, one by one.
 PYTEST_WORKERS ?= 3
 
 test: lint browser

@@ -545,7 +545,8 @@ def row_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     # DuckDB's allocator (and, as DuckDB does on every close, turns its
     # background threads off for the rest of the process); one database kept
     # open for every call measured 0.3-0.4 GB more at the peak of a
-    # 100,000-employee train build (5,357 and 5,477 MiB against 5,032).
+    # 100,000-employee train build (5,357 and 5,477 MiB in two builds, against
+    # 5,008 to 5,044 in three with a database per call).
     with duckdb.connect(config={"threads": 1}) as con:
         con.register("rows_to_hash", selected)
         hashed = con.execute(
