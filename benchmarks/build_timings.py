@@ -159,11 +159,14 @@ def _measure(employees: int, months: int, keep: bool) -> Size:
 
 
 def _print_size(size: Size) -> None:
+    # The sizing settings as given; unset means the project's own defaults
+    # (profiles.yml, people_ml.ml._threads), not restated here.
+    sizing = ", ".join(
+        f"{name}={os.environ.get(name, 'unset')}" for name in SIZING_VARIABLES
+    )
     print(
         f"\n{size.employees:,} employees x {size.months} months "
-        f"({os.cpu_count()} cores, PEOPLE_ML_THREADS="
-        f"{os.environ.get('PEOPLE_ML_THREADS', '1')}, PEOPLE_ML_DUCKDB_MEMORY_LIMIT="
-        f"{os.environ.get('PEOPLE_ML_DUCKDB_MEMORY_LIMIT', '25%')})\n"
+        f"({os.cpu_count()} cores, {sizing})\n"
     )
     print(f"{'step':<22}{'wall s':>10}{'peak MiB':>12}")
     for step, seconds, mib in size.steps:
